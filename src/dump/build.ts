@@ -1,0 +1,107 @@
+import path from 'node:path';
+import type { ResourceSnapshot } from '../resources/snapshot.js';
+import type { SourceFrame, SourceMapper } from '../sourcemap/index.js';
+import { isOwnCode, isUserCode, type RawFrame } from '../stack/frame.js';
+import { codeFrame } from './code-frame.js';
+import {
+  type DumpFrame,
+  type HangClass,
+  type HangDump,
+  type NativeBlock,
+  type ProcessFacts,
+  SCHEMA_VERSION,
+} from './model.js';
+import { headline } from './text.js';
+import { VERSION } from './version.js';
+
+/** What the guarded thread tells about itself at the moment of a dump. */
+export interface GuardedSnapshot {
+  /** Where the guard was set, when it captured that. */
+  site: RawFrame[];
+  resources: ResourceSnapshot;
+  process: ProcessFacts;
+}
+
+/** Everything a dump is made of, gathered by the thread that takes it. */
+export interface DumpInput {
+  class: HangClass;
+  blockedIn?: 'javascript' | 'native';
+  /** The guard's label; empty when it had none (then the site names it). */
+  label: string;
+  budgetMs: number;
+  armedAtEpoch: number;
+  dumpedAtEpoch: number;
+  loopStalledMs?: number;
+  /** The stuck thread's stack, innermost first (BLOCKED in JavaScript). */
+  stack: RawFrame[];
+  snapshot: GuardedSnapshot | undefined;
+  /** Used when the snapshot could not be read (a thread blocked in native code runs no JavaScript). */
+  processFallback: ProcessFacts;
+  native?: NativeBlock;
+  mapper: SourceMapper;
+  notes: string[];
+}
+
+/** Assembles the dump: frames mapped to original positions, paths made relative, the culprit found. */
+export function buildDump(input: DumpInput): HangDump {
+  const processFacts = input.snapshot?.process ?? input.processFallback;
+  const toDumpFrame = (raw: RawFrame): { frame: DumpFrame; source: SourceFrame } => {
+    const source = input.mapper.map(raw);
+    return { frame: relativeFrame(source, processFacts.cwd, isUserCode(source.file) && isUserCode(raw.url)), source };
+  };
+  const stack = input.stack.filter((raw) => !isOwnCode(raw.url)).map(toDumpFrame);
+  const site = (input.snapshot?.site ?? []).filter((raw) => !isOwnCode(raw.url)).map(toDumpFrame);
+  const culprit = stack.find((f) => f.frame.user) ?? (input.class === 'WAITING' ? site.find((f) => f.frame.user) : undefined);
+  const lines = culprit ? input.mapper.sourceLines(culprit.source) : undefined;
+  const label = input.label || (site[0] ? `${site[0].frame.file}:${site[0].frame.line}` : '(unlabelled guard)');
+  const elapsedMs = Math.max(0, Math.round(input.dumpedAtEpoch - input.armedAtEpoch));
+  const dump: HangDump = {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'hangdump', version: VERSION },
+    class: input.class,
+    ...(input.blockedIn ? { blockedIn: input.blockedIn } : {}),
+    label,
+    headline: '',
+    budgetMs: input.budgetMs,
+    elapsedMs,
+    ...(input.loopStalledMs === undefined ? {} : { loopStalledMs: Math.round(input.loopStalledMs) }),
+    armedAt: new Date(input.armedAtEpoch).toISOString(),
+    dumpedAt: new Date(input.dumpedAtEpoch).toISOString(),
+    ...(culprit
+      ? {
+          stuck: {
+            frame: culprit.frame,
+            code: lines ? codeFrame(lines, culprit.frame.line) : [],
+            ...(stack.includes(culprit) ? {} : { atGuard: true }),
+          },
+        }
+      : {}),
+    stack: stack.map((f) => f.frame),
+    site: site.map((f) => f.frame),
+    ...(input.native ? { native: input.native } : {}),
+    resources: input.snapshot?.resources ?? { active: [], handles: [] },
+    process: processFacts,
+    notes: input.notes,
+  };
+  dump.headline = headline(dump);
+  return dump;
+}
+
+function relativeFrame(frame: SourceFrame, cwd: string, user: boolean): DumpFrame {
+  return {
+    functionName: frame.functionName,
+    file: relativePath(frame.file, cwd),
+    line: frame.line,
+    column: frame.column,
+    user,
+    ...(frame.generated ? { generated: { ...frame.generated, file: relativePath(frame.generated.file, cwd) } } : {}),
+  };
+}
+
+/** A path inside `cwd` is shown relative to it; anything else as it is. */
+export function relativePath(file: string, cwd: string): string {
+  if (!path.isAbsolute(file)) return file;
+  const relative = path.relative(cwd, file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+

@@ -1,0 +1,94 @@
+/**
+ * The dump: one model, written twice — as text for people (`*.txt`) and as its JSON twin (`*.json`)
+ * for tools. The JSON is versioned by `schemaVersion`; readers check it (see `parseDump`).
+ */
+import type { ResourceSnapshot } from '../resources/snapshot.js';
+
+export const SCHEMA_VERSION = 1;
+
+/**
+ * BLOCKED: the event loop does not turn (busy loop, ReDoS, a synchronous call that never returns).
+ * WAITING: it turns, but the guarded code awaits something that never comes.
+ */
+export type HangClass = 'BLOCKED' | 'WAITING';
+
+/** A stack frame at its original source position. `file` is relative to the process's cwd when inside it. */
+export interface DumpFrame {
+  functionName: string;
+  file: string;
+  line: number;
+  column: number;
+  /** The user's own code: not Node's, not a dependency's, not hangdump's. */
+  user: boolean;
+  /** Where V8 ran it, when a source map moved the position. */
+  generated?: { file: string; line: number; column: number };
+}
+
+/** The lines around the stuck position; `marker` is true on the stuck line. */
+export interface CodeLine {
+  line: number;
+  text: string;
+  marker: boolean;
+}
+
+/** A thread blocked inside a native call, as Linux's /proc tells it. */
+export interface NativeBlock {
+  /** The thread's state letter from /proc: R running, S sleeping, D disk wait, … */
+  state: string;
+  /** The system call it waits in (`epoll_pwait`, `read`, `futex`, …), or undefined when running. */
+  syscall?: string;
+  /** The kernel function it sleeps in. */
+  wchan?: string;
+  /** What this most likely is, in words. */
+  explanation: string;
+  /** Live descendant processes of the blocked process, children first (what `execSync` waits for). */
+  children: { pid: number; command: string }[];
+}
+
+/** Facts about the process that hung; never the values of environment variables. */
+export interface ProcessFacts {
+  pid: number;
+  threadId: number;
+  node: string;
+  platform: string;
+  arch: string;
+  argv: string[];
+  execArgv: string[];
+  cwd: string;
+  /** The test runner, recognised by the names of the variables it sets (`vitest`, `jest`, `node:test`). */
+  runner?: string;
+}
+
+/** A hang dump (JSON twin schema, version 1). */
+export interface HangDump {
+  schemaVersion: typeof SCHEMA_VERSION;
+  tool: { name: 'hangdump'; version: string };
+  class: HangClass;
+  /** BLOCKED only: running JavaScript (exact stack) or inside a native call. */
+  blockedIn?: 'javascript' | 'native';
+  label: string;
+  /** The text dump's first line. */
+  headline: string;
+  budgetMs: number;
+  /** From arming to the dump. */
+  elapsedMs: number;
+  /** BLOCKED only: how long the event loop had not turned at the dump. */
+  loopStalledMs?: number;
+  armedAt: string;
+  dumpedAt: string;
+  /**
+   * The innermost frame of user code where the thread is stuck, with the code around it. With
+   * `atGuard`, the stuck position is not known (a WAITING thread has no stack) and this is where the
+   * guard was set instead.
+   */
+  stuck?: { frame: DumpFrame; code: CodeLine[]; atGuard?: boolean };
+  /** BLOCKED: the paused thread's stack, innermost first. */
+  stack: DumpFrame[];
+  /** Where the guard was set (the test's definition, the `armHangDump` call), when known. */
+  site: DumpFrame[];
+  native?: NativeBlock;
+  resources: ResourceSnapshot;
+  process: ProcessFacts;
+  /** What the dump could not gather, in words (the dump is still written). */
+  notes: string[];
+}

@@ -1,0 +1,96 @@
+import type { CodeLine, DumpFrame, HangDump } from './model.js';
+
+/** `5s`, `0.5s`, `1.25s`: a budget as people write it. */
+export function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))}s`;
+}
+
+/** `5.0s`: a measured duration. */
+export function formatDuration(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** The dump's first line: its class, the label and the budget, and what was seen of the event loop. */
+export function headline(dump: Pick<HangDump, 'class' | 'blockedIn' | 'label' | 'budgetMs' | 'elapsedMs' | 'loopStalledMs'>): string {
+  const exceeded = `hangdump: ${dump.class} — "${dump.label}" exceeded ${formatSeconds(dump.budgetMs)}`;
+  if (dump.class === 'WAITING') {
+    return `${exceeded} (event loop turning, still waiting after ${formatDuration(dump.elapsedMs)})`;
+  }
+  const stalled = `event loop not turning for ${formatDuration(dump.loopStalledMs ?? dump.elapsedMs)}`;
+  return `${exceeded} (${stalled}${dump.blockedIn === 'native' ? ', inside a native call' : ''})`;
+}
+
+/** `file:line:column` of a frame. */
+export function formatPosition(frame: Pick<DumpFrame, 'file' | 'line' | 'column'>): string {
+  return `${frame.file}:${frame.line}:${frame.column}`;
+}
+
+/** One stack line in the familiar V8 form. */
+export function formatFrame(frame: DumpFrame): string {
+  const where = formatPosition(frame);
+  return frame.functionName ? `at ${frame.functionName} (${where})` : `at ${where}`;
+}
+
+/** The code frame: numbered lines, the stuck one marked, a caret under the column. */
+export function formatCode(code: readonly CodeLine[], column: number): string[] {
+  const width = String(code.at(-1)?.line ?? 0).length;
+  const out: string[] = [];
+  for (const line of code) {
+    out.push(`${line.marker ? '>' : ' '} ${String(line.line).padStart(width)} | ${line.text}`);
+    if (line.marker) out.push(`  ${' '.repeat(width)} | ${' '.repeat(Math.max(0, column - 1))}^`);
+  }
+  return out;
+}
+
+/** Renders the whole dump as text for people. */
+export function renderText(dump: HangDump): string {
+  const out: string[] = [dump.headline, ''];
+  if (dump.stuck) {
+    const { frame, code, atGuard } = dump.stuck;
+    const name = frame.functionName ? ` in ${frame.functionName}` : '';
+    out.push(`${atGuard ? 'Guarded at' : 'Stuck at'} ${formatPosition(frame)}${name}`);
+    out.push(...formatCode(code, frame.column).map((l) => `  ${l}`), '');
+  }
+  if (dump.class === 'WAITING') {
+    out.push(
+      'The event loop was turning: the guarded code awaits something that never came (a promise nobody',
+      'resolves, a socket or child process that never answers, a timer that never fires). The live',
+      'resources below are what it may be waiting on.',
+      '',
+    );
+  }
+  if (dump.native) {
+    const { state, syscall, wchan, explanation, children } = dump.native;
+    out.push(`Blocked in a native call: ${explanation}`);
+    out.push(`  thread state ${state}${syscall ? `, system call ${syscall}` : ''}${wchan ? `, kernel ${wchan}` : ''}`);
+    for (const child of children) out.push(`  child process ${child.pid}: ${child.command}`);
+    out.push('');
+  }
+  if (dump.stack.length > 0) out.push('Stack (innermost first):', ...dump.stack.map((f) => `  ${formatFrame(f)}`), '');
+  if (dump.site.length > 0 && !dump.stuck?.atGuard) {
+    out.push('Guarded at:', ...dump.site.slice(0, 3).map((f) => `  ${formatFrame(f)}`), '');
+  }
+  out.push(...renderResources(dump), '');
+  const p = dump.process;
+  out.push(
+    'Process:',
+    `  pid ${p.pid}, thread ${p.threadId}, Node ${p.node} ${p.platform}-${p.arch}${p.runner ? `, runner ${p.runner}` : ''}`,
+    `  argv: ${[...p.execArgv, ...p.argv.slice(1)].join(' ') || '(none)'}`,
+    `  cwd: ${p.cwd}`,
+    `  budget ${formatSeconds(dump.budgetMs)}, armed ${dump.armedAt}, dumped ${dump.dumpedAt} (after ${formatDuration(dump.elapsedMs)})`,
+  );
+  if (dump.notes.length > 0) out.push('', 'Notes:', ...dump.notes.map((n) => `  ${n}`));
+  out.push('');
+  return out.join('\n');
+}
+
+function renderResources(dump: HangDump): string[] {
+  const { active, handles } = dump.resources;
+  const total = active.reduce((sum, r) => sum + r.count, 0);
+  if (total === 0 && handles.length === 0) return ['Live resources: none'];
+  const out = [`Live resources (${total}):`];
+  for (const { type, count } of active) out.push(`  ${type} ×${count}`);
+  if (handles.length > 0) out.push('Handles:');
+  for (const handle of handles) out.push(`  ${handle.type}${handle.description ? `  ${handle.description}` : ''}`);
+  return out;
+}

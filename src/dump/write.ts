@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { HangDump } from './model.js';
+import { type DumpTarget, generatedName, jsonTwin, resolveTarget } from './naming.js';
+import { renderText } from './text.js';
+
+/** Where a dump was written. */
+export interface WrittenDump {
+  /** The text dump. */
+  file: string;
+  /** Its JSON twin. */
+  json: string;
+  /** Set when the requested place failed and the dump went to the temp directory instead. */
+  fellBack?: { from: string; reason: string };
+}
+
+let counter = 0;
+
+/**
+ * Writes the text dump and its JSON twin, each atomically (temp file, fsync, rename), so no reader
+ * ever sees half a dump. When the requested place fails (missing parent it cannot create, read-only,
+ * full disk, a directory where the file should be), the dump goes to `os.tmpdir()/hangdump` instead.
+ * Never throws: when even that fails, returns undefined, and the caller says so on stderr.
+ */
+export function writeDump(dump: HangDump, pathOption: string | undefined): WrittenDump | undefined {
+  const target = resolveTarget(pathOption, dump.process.cwd);
+  try {
+    return writeTo(target, dump);
+  } catch (error) {
+    const from = target.kind === 'file' ? target.file : target.directory;
+    try {
+      const written = writeTo({ kind: 'directory', directory: path.join(os.tmpdir(), 'hangdump') }, dump);
+      return { ...written, fellBack: { from, reason: describeError(error) } };
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function writeTo(target: DumpTarget, dump: HangDump): WrittenDump {
+  const text = renderText(dump);
+  const json = `${JSON.stringify(dump, null, 2)}\n`;
+  if (target.kind === 'file') {
+    fs.mkdirSync(path.dirname(target.file), { recursive: true });
+    atomicWrite(target.file, text, 'replace');
+    atomicWrite(jsonTwin(target.file), json, 'replace');
+    return { file: target.file, json: jsonTwin(target.file) };
+  }
+  fs.mkdirSync(target.directory, { recursive: true });
+  for (;;) {
+    const file = path.join(target.directory, generatedName(dump.label, dump.class, dump.process.threadId, ++counter));
+    // The text file claims the name (no clobbering); its JSON twin follows it.
+    if (!atomicWrite(file, text, 'exclusive')) continue;
+    atomicWrite(jsonTwin(file), json, 'replace');
+    return { file, json: jsonTwin(file) };
+  }
+}
+
+/**
+ * Writes `content` to a temp file beside `file`, fsyncs it, and moves it into place: with `rename`
+ * (replacing), or with `link` (failing when the name is taken, so concurrent writers never clobber
+ * each other). Returns false when `exclusive` found the name taken.
+ */
+function atomicWrite(file: string, content: string, mode: 'replace' | 'exclusive'): boolean {
+  const temp = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`,
+  );
+  const fd = fs.openSync(temp, 'wx', 0o644);
+  try {
+    fs.writeFileSync(fd, content);
+    fs.fsyncSync(fd);
+  } catch (error) {
+    fs.closeSync(fd);
+    fs.rmSync(temp, { force: true });
+    throw error;
+  }
+  fs.closeSync(fd);
+  try {
+    if (mode === 'replace') {
+      fs.renameSync(temp, file);
+      return true;
+    }
+    try {
+      fs.linkSync(temp, file);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    }
+  } finally {
+    fs.rmSync(temp, { force: true });
+  }
+}
+
+function describeError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  return e?.code ? `${e.code}: ${e.message}` : String((e as Error)?.message ?? error);
+}

@@ -1,0 +1,143 @@
+import { describeValue, invalidOption } from '../errors.js';
+import type { DumpResult } from '../dump/index.js';
+import { type HangDumpOptions, type ResolvedOptions, resolveOptions } from '../options.js';
+import { type CapturedStack, captureStack } from '../stack/capture.js';
+import type { Armed } from '../watchdog/client.js';
+import { type GuardRecord, guardRuntime } from './runtime.js';
+
+/** An armed deadline. Disarm it when the guarded block ends; `using` does that for you. */
+export interface HangGuard extends Disposable {
+  /** The dump written for this guard, once one has been written. */
+  readonly dump: DumpResult | undefined;
+  /** Stops watching. Safe to call more than once. */
+  disarm(): void;
+}
+
+class Guard implements HangGuard, GuardRecord {
+  readonly site: CapturedStack | undefined;
+  generation = 0;
+  dump: DumpResult | undefined = undefined;
+  #armed: Armed | undefined;
+
+  constructor(options: ResolvedOptions, site: CapturedStack | undefined) {
+    this.site = site;
+    this.#armed = guardRuntime().arm(options, this);
+  }
+
+  disarm(): void {
+    const armed = this.#armed;
+    if (armed === undefined) return;
+    this.#armed = undefined;
+    guardRuntime().disarm(armed);
+  }
+
+  [Symbol.dispose](): void {
+    this.disarm();
+  }
+}
+
+/**
+ * Arms a hang guard: if it is not disarmed within `seconds`, a dump is written that says whether the
+ * event loop was BLOCKED or WAITING, where, and on what. The block form of Python's
+ * `faulthandler.dump_traceback_later`:
+ *
+ * ```ts
+ * using guard = armHangDump({ seconds: 20, path: 'startup.hang.txt' });
+ * await startServer();
+ * ```
+ *
+ * Without a `label`, the call site names the guard (capturing it costs a few microseconds; pass a
+ * label on hot paths).
+ * @throws {TypeError | RangeError} for bad input, naming the option.
+ */
+export function armHangDump(secondsOrOptions: number | HangDumpOptions): HangGuard {
+  const options = resolveOptions(secondsOrOptions);
+  return new Guard(options, options.label === undefined ? captureStack(armHangDump) : undefined);
+}
+
+/**
+ * Wraps `fn` so that every call runs under a hang guard, disarmed when `fn` returns, throws, or its
+ * promise settles (or, for a callback-style test that returns no promise, when its completion callback
+ * is called). The wrapper keeps `fn`'s signature, `length` and source text, so runners that read
+ * them (Jest's `done`, Vitest's fixtures) see no difference:
+ *
+ * ```ts
+ * test('answers', dumpOnHang(5, async () => { await fetch(url) }));
+ * ```
+ * @throws {TypeError | RangeError} for bad input, naming the option.
+ */
+export function dumpOnHang<F extends (...args: never[]) => unknown>(
+  secondsOrOptions: number | HangDumpOptions,
+  fn: F,
+): F {
+  const options = resolveOptions(secondsOrOptions);
+  if (typeof fn !== 'function') {
+    throw invalidOption(TypeError, `Expected a function to guard, got ${describeValue(fn)}.`);
+  }
+  const label = options.label ?? (fn.name || undefined);
+  const resolved = { ...options, label };
+  // Captured once, where the wrapper is made (usually the test's definition), not at every call.
+  const site = captureStack(dumpOnHang);
+  const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+    const guard = new Guard(resolved, site);
+    const completion: Completion = { returned: false, called: false };
+    let viaCallback = false;
+    const callArgs = args.map((arg, index) => {
+      if (typeof arg !== 'function' || index >= fn.length) return arg;
+      viaCallback = true;
+      return completionCallback(arg as (...a: unknown[]) => unknown, guard, completion);
+    });
+    let result: unknown;
+    try {
+      result = (fn as unknown as (...a: unknown[]) => unknown).apply(this, callArgs);
+    } catch (error) {
+      guard.disarm();
+      throw error;
+    }
+    if (isThenable(result)) {
+      result.then(
+        () => guard.disarm(),
+        () => guard.disarm(),
+      );
+    } else {
+      completion.returned = true;
+      if (!viaCallback || completion.called) guard.disarm();
+    }
+    return result;
+  };
+  Object.defineProperties(wrapper, {
+    name: { value: fn.name },
+    length: { value: fn.length },
+    toString: { value: () => fn.toString() },
+  });
+  return wrapper as unknown as F;
+}
+
+interface Completion {
+  /** The function returned something other than a promise: a callback signals its completion. */
+  returned: boolean;
+  called: boolean;
+}
+
+/** A callback argument (`done`) that disarms the guard once called, when no promise signals completion. */
+function completionCallback(
+  callback: (...a: unknown[]) => unknown,
+  guard: Guard,
+  completion: Completion,
+): (...a: unknown[]) => unknown {
+  const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+    completion.called = true;
+    if (completion.returned) guard.disarm();
+    return callback.apply(this, args);
+  };
+  Object.defineProperty(wrapped, 'length', { value: callback.length });
+  return Object.assign(wrapped, callback);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}

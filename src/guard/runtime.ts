@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { threadId } from 'node:worker_threads';
+import type { DumpResult } from '../dump/index.js';
+import { writeStderr } from '../dump/index.js';
+import type { ResolvedOptions } from '../options.js';
+import type { CapturedStack } from '../stack/capture.js';
+import { type Armed, WatchdogClient } from '../watchdog/client.js';
+import { State } from '../watchdog/protocol.js';
+import { processFacts, takeSnapshot } from './snapshot.js';
+import { writeWaitingDump } from './waiting.js';
+
+/** Where the watchdog finds this thread's probes while it holds the thread paused. */
+export const PROBES = Symbol.for('hangdump.probes');
+
+/** What the watchdog evaluates on the paused thread. */
+export interface Probe {
+  /** The guard's site, resources and process facts, as JSON. */
+  snapshot(slot: number, generation: number): string;
+  /** Ends the process at once: `process.exit` may be replaced (Vitest workers make it throw). */
+  exit(code: number): void;
+}
+
+/** A guard's thread-side record: what shared memory cannot hold. */
+export interface GuardRecord {
+  readonly site: CapturedStack | undefined;
+  generation: number;
+  dump: DumpResult | undefined;
+}
+
+const reallyExit = (process as unknown as { reallyExit: (code: number) => void }).reallyExit.bind(process);
+
+/**
+ * Ends the process from inside the watchdog's pause. Node prints "Waiting for the debugger to
+ * disconnect..." when a process exits with an inspector session attached: that session is the
+ * watchdog's own, and the line would only mislead, so stderr is closed first (hangdump's own lines
+ * were written synchronously before).
+ */
+function exitNow(code: number): void {
+  try {
+    fs.closeSync(2);
+  } catch {
+    // Already closed.
+  }
+  reallyExit(code);
+}
+
+/**
+ * Everything hangdump keeps on a guarded thread: the watchdog client, the records of armed guards,
+ * and the probe the watchdog evaluates. Created at the first arm.
+ */
+class GuardRuntime {
+  readonly #records: (GuardRecord | undefined)[] = [];
+  readonly #client: WatchdogClient;
+
+  constructor() {
+    const probeId = `${process.pid}-${threadId}-${randomBytes(4).toString('hex')}`;
+    const probes = ((globalThis as Record<symbol, unknown>)[PROBES] ??= Object.create(null)) as Record<string, Probe>;
+    probes[probeId] = {
+      snapshot: (slot, generation) => JSON.stringify(takeSnapshot(this.#record(slot, generation)?.site)),
+      exit: exitNow,
+    };
+    this.#client = new WatchdogClient(probeId, processFacts(), {
+      onWaiting: (slot, generation) => this.#onWaiting(slot, generation),
+      onBlocked: (slot, generation, result) => {
+        const record = this.#record(slot, generation);
+        if (record) record.dump = result;
+      },
+    });
+  }
+
+  arm(options: ResolvedOptions, record: GuardRecord): Armed {
+    const armed = this.#client.arm(options);
+    record.generation = armed.generation;
+    this.#records[armed.slot] = record;
+    return armed;
+  }
+
+  disarm(armed: Armed): void {
+    if (this.#records[armed.slot]?.generation === armed.generation) this.#records[armed.slot] = undefined;
+    this.#client.disarm(armed);
+  }
+
+  #record(slot: number, generation: number): GuardRecord | undefined {
+    const record = this.#records[slot];
+    return record?.generation === generation ? record : undefined;
+  }
+
+  #onWaiting(slot: number, generation: number): void {
+    const record = this.#record(slot, generation);
+    const config = this.#client.table.read(slot, generation);
+    // Disarmed or re-armed since the deadline (nothing hangs any more), or already taken as BLOCKED.
+    if (!record || !config || !this.#client.table.transition(slot, State.WAITING_SENT, State.DUMPED)) return;
+    try {
+      record.dump = writeWaitingDump(config, record.site);
+    } catch (error) {
+      writeStderr(`hangdump: could not take the WAITING dump of "${config.label}": ${String(error)}\n`);
+    }
+  }
+}
+
+let runtime: GuardRuntime | undefined;
+
+/** This thread's runtime, started on first use. */
+export function guardRuntime(): GuardRuntime {
+  runtime ??= new GuardRuntime();
+  return runtime;
+}

@@ -1,0 +1,36 @@
+import { threadId } from 'node:worker_threads';
+import type { GuardedSnapshot, ProcessFacts } from '../dump/index.js';
+import { snapshotResources } from '../resources/snapshot.js';
+import { type CapturedStack, readFrames } from '../stack/capture.js';
+
+/** What the guarded thread tells about itself at a dump: where the guard was set, resources, process. */
+export function takeSnapshot(site: CapturedStack | undefined): GuardedSnapshot {
+  return {
+    site: site ? readFrames(site) : [],
+    resources: snapshotResources(),
+    process: processFacts(),
+  };
+}
+
+/** Facts about this process. Environment variables are consulted by name only, never copied. */
+export function processFacts(): ProcessFacts {
+  return {
+    pid: process.pid,
+    threadId,
+    node: process.version,
+    platform: process.platform,
+    arch: process.arch,
+    argv: [...process.argv],
+    execArgv: [...process.execArgv],
+    cwd: process.cwd(),
+    ...runner(),
+  };
+}
+
+function runner(): { runner?: string } {
+  const env = process.env;
+  if (env.VITEST !== undefined) return { runner: 'vitest' };
+  if (env.JEST_WORKER_ID !== undefined) return { runner: 'jest' };
+  if (env.NODE_TEST_CONTEXT !== undefined) return { runner: 'node:test' };
+  return {};
+}

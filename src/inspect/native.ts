@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import type { NativeBlock } from '../dump/model.js';
+
+/** System calls a blocked Node thread is commonly found in, by number, per architecture. */
+const SYSCALLS: Record<string, Record<number, string>> = {
+  x64: {
+    0: 'read', 1: 'write', 7: 'poll', 23: 'select', 35: 'nanosleep', 43: 'accept', 61: 'wait4', 202: 'futex',
+    230: 'clock_nanosleep', 232: 'epoll_wait', 247: 'waitid', 270: 'pselect6', 271: 'ppoll', 281: 'epoll_pwait',
+    288: 'accept4', 441: 'epoll_pwait2', 17: 'pread64', 19: 'readv', 45: 'recvfrom', 47: 'recvmsg', 42: 'connect',
+  },
+  arm64: {
+    63: 'read', 64: 'write', 65: 'readv', 67: 'pread64', 73: 'ppoll', 72: 'pselect6', 98: 'futex', 101: 'nanosleep',
+    115: 'clock_nanosleep', 22: 'epoll_pwait', 441: 'epoll_pwait2', 202: 'accept', 242: 'accept4', 203: 'connect',
+    207: 'recvfrom', 212: 'recvmsg', 260: 'wait4', 95: 'waitid',
+  },
+};
+
+const EXPLANATIONS: Record<string, string> = {
+  epoll_pwait: 'waiting on a private event loop, as execSync/spawnSync do for their child process',
+  epoll_pwait2: 'waiting on a private event loop, as execSync/spawnSync do for their child process',
+  epoll_wait: 'waiting on a private event loop, as execSync/spawnSync do for their child process',
+  wait4: 'waiting for a child process to exit',
+  waitid: 'waiting for a child process to exit',
+  read: 'a synchronous read that does not return (a FIFO, a pipe or a terminal with no writer, stdin)',
+  readv: 'a synchronous read that does not return (a FIFO, a pipe or a terminal with no writer, stdin)',
+  pread64: 'a synchronous file read that does not return (a network file system, a FIFO)',
+  write: 'a synchronous write that does not return (a full pipe nobody reads)',
+  futex: 'waiting on a lock or condition (Atomics.wait, a native addon, a thread pool)',
+  nanosleep: 'sleeping in native code',
+  clock_nanosleep: 'sleeping in native code',
+  poll: 'waiting on file descriptors in native code',
+  ppoll: 'waiting on file descriptors in native code',
+  select: 'waiting on file descriptors in native code',
+  pselect6: 'waiting on file descriptors in native code',
+  accept: 'waiting for a connection in native code',
+  accept4: 'waiting for a connection in native code',
+  connect: 'connecting a socket in native code',
+  recvfrom: 'receiving from a socket in native code',
+  recvmsg: 'receiving from a socket in native code',
+};
+
+/**
+ * What a thread that runs no JavaScript is doing, from Linux's /proc: its state, the system call it
+ * waits in, the kernel function it sleeps in, and the process's children (what `execSync` waits for).
+ * Elsewhere, or when /proc says nothing, an explanation without details.
+ */
+export function readNativeBlock(pid: number, tid: number = pid): NativeBlock {
+  const task = `/proc/${pid}/task/${tid}`;
+  const state = readProc(`${task}/stat`)?.replace(/^.*\) /s, '').split(' ')[0] ?? '?';
+  const syscallLine = readProc(`${task}/syscall`);
+  const number = syscallLine && /^\d+/.test(syscallLine) ? Number.parseInt(syscallLine, 10) : undefined;
+  const syscall = number === undefined ? undefined : (SYSCALLS[process.arch]?.[number] ?? `syscall ${number}`);
+  const wchan = readProc(`${task}/wchan`);
+  const children = descendantsOf(pid);
+  let explanation: string;
+  if (state === 'R') explanation = 'running native code (a native addon, or V8 work that cannot be interrupted)';
+  else if (syscall && EXPLANATIONS[syscall]) explanation = EXPLANATIONS[syscall];
+  else if (process.platform !== 'linux') explanation = 'a native call (details are read from /proc, on Linux only)';
+  else explanation = 'a native call that does not return';
+  return {
+    state,
+    ...(syscall ? { syscall } : {}),
+    ...(wchan && wchan !== '0' ? { wchan } : {}),
+    explanation,
+    children,
+  };
+}
+
+/** The process's descendants, children first: `execSync('sh -c …')` waits on a shell and what it started. */
+function descendantsOf(pid: number): { pid: number; command: string }[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return [];
+  }
+  const parents = new Map<number, number[]>();
+  for (const entry of entries) {
+    const ppid = Number(readProc(`/proc/${entry}/stat`)?.replace(/^.*\) /s, '').split(' ')[1]);
+    if (!Number.isInteger(ppid)) continue;
+    parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
+  }
+  const found: { pid: number; command: string }[] = [];
+  const queue = [...(parents.get(pid) ?? [])];
+  for (let child = queue.shift(); child !== undefined; child = queue.shift()) {
+    const command = readProc(`/proc/${child}/cmdline`)?.split('\0').filter(Boolean).join(' ');
+    found.push({ pid: child, command: command || '?' });
+    queue.push(...(parents.get(child) ?? []));
+  }
+  return found;
+}
+
+function readProc(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}

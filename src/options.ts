@@ -1,0 +1,143 @@
+import { describeValue, invalidOption } from './errors.js';
+
+/** What hangdump does after it has written a BLOCKED dump. */
+export type OnBlocked = 'exit' | 'continue';
+
+/** Options of {@link armHangDump} and {@link dumpOnHang}. */
+export interface HangDumpOptions {
+  /** The budget, in seconds: a dump is written when the guarded block runs longer. */
+  seconds: number;
+  /**
+   * Where the dump goes: a file (a path ending in `.txt`; its JSON twin goes beside it, `.json` in place
+   * of `.txt`), or a directory in which collision-free names are generated. Relative paths resolve
+   * against the working directory.
+   * @default process.env.HANGDUMP_DIR, else '.hangdump'
+   */
+  path?: string;
+  /**
+   * What is being guarded, shown on the dump's first line and in its file name. The runner
+   * integrations pass the test's full name.
+   * @default the guarded function's name, else the file and line where it was guarded
+   */
+  label?: string;
+  /**
+   * After a BLOCKED dump (the event loop is not turning): `'exit'` ends the process with
+   * {@link HangDumpOptions.exitCode}, so a CI job ends with the answer instead of its own timeout;
+   * `'continue'` leaves the process running.
+   * @default 'exit'
+   */
+  onBlocked?: OnBlocked;
+  /**
+   * The exit code used when `onBlocked` is `'exit'`. A thread blocked inside a native call
+   * (`execSync`, a read on a FIFO) cannot run JavaScript, and is ended with SIGKILL instead.
+   * @default 70 (EX_SOFTWARE)
+   */
+  exitCode?: number;
+}
+
+/** Options after validation, with defaults applied where they do not depend on the dump's moment. */
+export interface ResolvedOptions {
+  budgetMs: number;
+  path: string | undefined;
+  label: string | undefined;
+  onBlocked: OnBlocked;
+  exitCode: number;
+}
+
+/** The default exit code: EX_SOFTWARE from sysexits.h, "internal software error". */
+export const DEFAULT_EXIT_CODE = 70;
+/** The directory used when neither `path` nor `HANGDUMP_DIR` names one. */
+export const DEFAULT_DIR = '.hangdump';
+/** Budgets are kept in int32 milliseconds: about 24 days. */
+const MAX_SECONDS = 2_000_000;
+/** Longest `path`, in UTF-8 bytes: Linux's PATH_MAX. */
+export const MAX_PATH_BYTES = 4096;
+
+const KNOWN = new Set(['seconds', 'path', 'label', 'onBlocked', 'exitCode']);
+
+/**
+ * Validates `armHangDump`/`dumpOnHang` input, throwing a `TypeError` or `RangeError` that names the
+ * option and repeats the bad value.
+ */
+export function resolveOptions(input: unknown): ResolvedOptions {
+  if (typeof input === 'number') return { ...DEFAULTS, budgetMs: budgetFrom(input, 'seconds') };
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw invalidOption(
+      TypeError,
+      `Expected a number of seconds or an options object, got ${describeValue(input)}.`,
+    );
+  }
+  const options = input as Record<string, unknown>;
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) {
+      throw invalidOption(
+        TypeError,
+        `Unknown option \`${key}\`: expected one of ${[...KNOWN].map((k) => `\`${k}\``).join(', ')}.`,
+      );
+    }
+  }
+  if (!('seconds' in options)) throw invalidOption(TypeError, 'The `seconds` option is required.');
+  return {
+    budgetMs: budgetFrom(options.seconds, 'seconds'),
+    path: optionalString(options.path, 'path', MAX_PATH_BYTES),
+    label: optionalString(options.label, 'label', Number.POSITIVE_INFINITY),
+    onBlocked: onBlockedFrom(options.onBlocked),
+    exitCode: exitCodeFrom(options.exitCode),
+  };
+}
+
+const DEFAULTS: Omit<ResolvedOptions, 'budgetMs'> = {
+  path: undefined,
+  label: undefined,
+  onBlocked: 'exit',
+  exitCode: DEFAULT_EXIT_CODE,
+};
+
+function budgetFrom(value: unknown, name: string): number {
+  if (typeof value !== 'number') {
+    throw invalidOption(TypeError, `Expected \`${name}\` to be a number, got ${describeValue(value)}.`);
+  }
+  if (!Number.isFinite(value) || value <= 0 || value > MAX_SECONDS) {
+    throw invalidOption(
+      RangeError,
+      `Expected \`${name}\` to be a finite number of seconds greater than 0 and at most ${MAX_SECONDS}, got ${describeValue(value)}.`,
+    );
+  }
+  return Math.max(1, Math.round(value * 1000));
+}
+
+function optionalString(value: unknown, name: string, maxBytes: number): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') {
+    throw invalidOption(TypeError, `Expected \`${name}\` to be a string, got ${describeValue(value)}.`);
+  }
+  if (value.trim() === '') throw invalidOption(RangeError, `Expected \`${name}\` to be a non-empty string.`);
+  if (value.includes('\0')) throw invalidOption(RangeError, `Expected \`${name}\` to contain no NUL character.`);
+  if (Buffer.byteLength(value) > maxBytes) {
+    throw invalidOption(RangeError, `Expected \`${name}\` to be at most ${maxBytes} bytes long.`);
+  }
+  return value;
+}
+
+function onBlockedFrom(value: unknown): OnBlocked {
+  if (value === undefined) return 'exit';
+  if (value === 'exit' || value === 'continue') return value;
+  throw invalidOption(
+    TypeError,
+    `Expected \`onBlocked\` to be 'exit' or 'continue', got ${describeValue(value)}.`,
+  );
+}
+
+function exitCodeFrom(value: unknown): number {
+  if (value === undefined) return DEFAULT_EXIT_CODE;
+  if (typeof value !== 'number') {
+    throw invalidOption(TypeError, `Expected \`exitCode\` to be a number, got ${describeValue(value)}.`);
+  }
+  if (!Number.isInteger(value) || value < 1 || value > 255) {
+    throw invalidOption(
+      RangeError,
+      `Expected \`exitCode\` to be an integer from 1 to 255, got ${describeValue(value)}.`,
+    );
+  }
+  return value;
+}

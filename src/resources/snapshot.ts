@@ -1,0 +1,85 @@
+/**
+ * What keeps the guarded thread's event loop busy, read for free at dump time: Node names every live
+ * resource (`getActiveResourcesInfo`) and hands out the live handle objects, whose own fields give
+ * the details (addresses, pids, command lines).
+ */
+
+/** One live handle with the facts that identify it. */
+export interface HandleDetail {
+  /** `Server`, `Socket`, `ChildProcess`, … (the handle's class). */
+  type: string;
+  /** One line for people: `127.0.0.1:50312 -> 127.0.0.1:8080`, `pid 4242: sleep 60`. */
+  description: string;
+}
+
+/** The live resources at the moment of a dump. */
+export interface ResourceSnapshot {
+  /** Every live resource by type, with counts (timers and pending requests included). */
+  active: { type: string; count: number }[];
+  /** Details of the live handles that Node exposes as objects. */
+  handles: HandleDetail[];
+}
+
+type Described = { constructor?: { name?: string } } & Record<string, unknown>;
+
+interface ProcessWithHandles {
+  _getActiveHandles?: () => unknown[];
+}
+
+/** Reads the live resources of this thread, leaving out hangdump's own. */
+export function snapshotResources(): ResourceSnapshot {
+  const counts = new Map<string, number>();
+  for (const type of process.getActiveResourcesInfo()) counts.set(type, (counts.get(type) ?? 0) + 1);
+  const handles = ((process as ProcessWithHandles)._getActiveHandles?.() ?? []).map((handle) =>
+    describeHandle(handle as Described),
+  );
+  return {
+    active: [...counts].map(([type, count]) => ({ type, count })).sort((a, b) => b.count - a.count),
+    handles,
+  };
+}
+
+function describeHandle(handle: Described): HandleDetail {
+  const type = handle.constructor?.name ?? typeof handle;
+  try {
+    return { type, description: describe(type, handle) };
+  } catch {
+    return { type, description: '' };
+  }
+}
+
+function describe(type: string, handle: Described): string {
+  if (type === 'Server' || typeof handle.listen === 'function') return describeServer(handle);
+  if (type === 'ChildProcess') return describeChild(handle);
+  if (type === 'Socket' || 'remotePort' in handle) return describeSocket(handle);
+  if (type === 'Worker') return `threadId ${String(handle.threadId)}`;
+  return '';
+}
+
+function describeServer(server: Described): string {
+  const address = (server.address as () => unknown)?.call(server);
+  const where =
+    address && typeof address === 'object'
+      ? formatAddress(address as { address: string; port: number; family?: string })
+      : String(address ?? 'not bound');
+  return `listening on ${where}${server.listening === false ? ' (not listening)' : ''}`;
+}
+
+function describeSocket(socket: Described): string {
+  if (socket.remotePort === undefined) {
+    const fd = (socket._handle as { fd?: number } | undefined)?.fd;
+    return fd === 0 || fd === 1 || fd === 2 ? ['stdin', 'stdout', 'stderr'][fd] as string : 'pipe';
+  }
+  const local = formatAddress({ address: String(socket.localAddress), port: Number(socket.localPort) });
+  const remote = formatAddress({ address: String(socket.remoteAddress), port: Number(socket.remotePort) });
+  return `${local} -> ${remote}, read ${String(socket.bytesRead)} B, written ${String(socket.bytesWritten)} B`;
+}
+
+function describeChild(child: Described): string {
+  const args = Array.isArray(child.spawnargs) ? child.spawnargs.join(' ') : String(child.spawnfile ?? '');
+  return `pid ${String(child.pid)}: ${args}`;
+}
+
+function formatAddress({ address, port }: { address: string; port: number }): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}

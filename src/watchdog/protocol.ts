@@ -1,0 +1,80 @@
+import type { DumpResult } from '../dump/result.js';
+
+/**
+ * The memory and messages shared by a guarded thread and its watchdog. Arming a guard writes a slot
+ * of shared memory; no message is posted per guard. Slot constants live here and nowhere else.
+ */
+
+/** Words of the control block (an `Int32Array` over its own `SharedArrayBuffer`). */
+export const Control = {
+  /** Bumped and notified when the watchdog must re-read the table sooner than it planned. */
+  WAKE: 0,
+  /** The deadline the watchdog sleeps towards; armers notify only when theirs is earlier. */
+  NEXT_WAKE: 1,
+  /** The guarded thread's clock when its event loop last turned (heartbeat). */
+  HEARTBEAT: 2,
+  /** How many slots are in use or were, so the watchdog scans no further. */
+  HIGH_WATER: 3,
+  WORDS: 4,
+} as const;
+
+/** Word offsets inside one slot. */
+export const Slot = {
+  /** Deadline in guarded-thread milliseconds (> 0), or one of `State`. */
+  DEADLINE: 0,
+  /** Incremented on every arm, so a reader can tell one guard from the next in the same slot. */
+  GENERATION: 1,
+  BUDGET_MS: 2,
+  /** Bit 0: continue after BLOCKED; bits 8-15: exit code. */
+  POLICY: 3,
+  ARMED_AT: 4,
+  LABEL_BYTES: 5,
+  PATH_BYTES: 6,
+  WORDS: 8,
+} as const;
+
+/** Slot states other than a deadline (> 0). */
+export const State = {
+  FREE: 0,
+  /** The watchdog asked the guarded thread to take a WAITING dump. */
+  WAITING_SENT: -1,
+  /** A dump was taken; the guard stays armed until its owner disarms it. */
+  DUMPED: -2,
+  /** The watchdog is taking a BLOCKED dump. */
+  BLOCKED: -3,
+} as const;
+/** Sleep "forever": the largest int32 deadline. */
+export const NO_DEADLINE = 0x7fffffff;
+
+export const LABEL_CAPACITY = 512;
+export const PATH_CAPACITY = 4096;
+export const SLOT_BYTES = Slot.WORDS * 4 + LABEL_CAPACITY + PATH_CAPACITY;
+export const SLOTS_PER_PAGE = 64;
+export const PAGE_BYTES = SLOT_BYTES * SLOTS_PER_PAGE;
+
+/** Heartbeat period of the guarded thread. */
+export const HEARTBEAT_MS = 50;
+/** A heartbeat older than this means the event loop is not turning right now. */
+export const FRESH_HEARTBEAT_MS = 2 * HEARTBEAT_MS + 20;
+/** An event loop stalled this long (or the whole budget, if shorter) is BLOCKED. */
+export const BLOCKED_AFTER_MS = 1000;
+/** How long a pause may take to land before the thread is deemed inside a native call. */
+export const PAUSE_GRACE_MS = 250;
+
+/** What the guarded thread hands the watchdog when it starts it. */
+export interface WatchdogData {
+  control: SharedArrayBuffer;
+  pages: SharedArrayBuffer[];
+  /** The guarded thread's `performance.timeOrigin`, to map the watchdog's clock onto its own. */
+  timeOrigin: number;
+}
+
+/** Guarded thread -> watchdog. Posted only when the table grows a page, never per guard. */
+export type ToWatchdog = { type: 'page'; buffer: SharedArrayBuffer };
+
+/** Watchdog -> guarded thread. */
+export type FromWatchdog =
+  /** A deadline passed while the event loop turns: the guarded thread writes the WAITING dump itself. */
+  | { type: 'waiting'; slot: number; generation: number }
+  /** The watchdog wrote a BLOCKED dump and the process goes on (`onBlocked: 'continue'`). */
+  | { type: 'blocked'; slot: number; generation: number; result: DumpResult };
