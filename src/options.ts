@@ -112,7 +112,8 @@ function optionalString(value: unknown, name: string, maxBytes: number): string 
     throw invalidOption(TypeError, `Expected \`${name}\` to be a string, got ${describeValue(value)}.`);
   }
   if (value.trim() === '') throw invalidOption(RangeError, `Expected \`${name}\` to be a non-empty string.`);
-  if (value.includes('\0')) throw invalidOption(RangeError, `Expected \`${name}\` to contain no NUL character.`);
+  if (value.includes('\0'))
+    throw invalidOption(RangeError, `Expected \`${name}\` to contain no NUL character.`);
   if (Buffer.byteLength(value) > maxBytes) {
     throw invalidOption(RangeError, `Expected \`${name}\` to be at most ${maxBytes} bytes long.`);
   }

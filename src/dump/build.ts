@@ -47,13 +47,19 @@ export function buildDump(input: DumpInput): HangDump {
   const processFacts = input.snapshot?.process ?? input.processFallback;
   const toDumpFrame = (raw: RawFrame): { frame: DumpFrame; source: SourceFrame } => {
     const source = input.mapper.map(raw);
-    return { frame: relativeFrame(source, processFacts.cwd, isUserCode(source.file) && isUserCode(raw.url)), source };
+    return {
+      frame: relativeFrame(source, processFacts.cwd, isUserCode(source.file) && isUserCode(raw.url)),
+      source,
+    };
   };
   const stack = input.stack.filter((raw) => !isOwnCode(raw.url)).map(toDumpFrame);
   const site = (input.snapshot?.site ?? []).filter((raw) => !isOwnCode(raw.url)).map(toDumpFrame);
-  const culprit = stack.find((f) => f.frame.user) ?? (input.class === 'WAITING' ? site.find((f) => f.frame.user) : undefined);
+  const culprit =
+    stack.find((f) => f.frame.user) ??
+    (input.class === 'WAITING' ? site.find((f) => f.frame.user) : undefined);
   const lines = culprit ? input.mapper.sourceLines(culprit.source) : undefined;
-  const label = input.label || (site[0] ? `${site[0].frame.file}:${site[0].frame.line}` : '(unlabelled guard)');
+  const label =
+    input.label || (site[0] ? `${site[0].frame.file}:${site[0].frame.line}` : '(unlabelled guard)');
   const elapsedMs = Math.max(0, Math.round(input.dumpedAtEpoch - input.armedAtEpoch));
   const dump: HangDump = {
     schemaVersion: SCHEMA_VERSION,
@@ -94,7 +100,9 @@ function relativeFrame(frame: SourceFrame, cwd: string, user: boolean): DumpFram
     line: frame.line,
     column: frame.column,
     user,
-    ...(frame.generated ? { generated: { ...frame.generated, file: relativePath(frame.generated.file, cwd) } } : {}),
+    ...(frame.generated
+      ? { generated: { ...frame.generated, file: relativePath(frame.generated.file, cwd) } }
+      : {}),
   };
 }
 
@@ -104,4 +112,3 @@ export function relativePath(file: string, cwd: string): string {
   const relative = path.relative(cwd, file);
   return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }
-

@@ -2,6 +2,6 @@ export { buildDump, type DumpInput, type GuardedSnapshot, relativePath } from '.
 export type { CodeLine, DumpFrame, HangClass, HangDump, NativeBlock, ProcessFacts } from './model.js';
 export { SCHEMA_VERSION } from './model.js';
 export { reportDump, writeStderr } from './report.js';
+export { type DumpResult, toResult } from './result.js';
 export { formatPosition, renderText } from './text.js';
 export { type WrittenDump, writeDump } from './write.js';
-export { type DumpResult, toResult } from './result.js';

@@ -11,7 +11,9 @@ export type DumpTarget = { kind: 'file'; file: string } | { kind: 'directory'; d
 export function resolveTarget(option: string | undefined, cwd: string): DumpTarget {
   const chosen = option ?? (process.env.HANGDUMP_DIR || DEFAULT_DIR);
   const absolute = path.resolve(cwd, chosen);
-  return /\.txt$/i.test(chosen) ? { kind: 'file', file: absolute } : { kind: 'directory', directory: absolute };
+  return /\.txt$/i.test(chosen)
+    ? { kind: 'file', file: absolute }
+    : { kind: 'directory', directory: absolute };
 }
 
 /** The JSON twin of a text dump: `x.txt` -> `x.json`. */

@@ -10,7 +10,9 @@ import type { WrittenDump } from './write.js';
  * and would never appear; runners also capture `process.stderr` of their workers.
  */
 export function reportDump(dump: HangDump, written: WrittenDump | undefined): void {
-  const where = dump.stuck ? ` ${dump.stuck.atGuard ? 'guarded at' : 'stuck at'} ${formatPosition(dump.stuck.frame)};` : '';
+  const where = dump.stuck
+    ? ` ${dump.stuck.atGuard ? 'guarded at' : 'stuck at'} ${formatPosition(dump.stuck.frame)};`
+    : '';
   if (written === undefined) {
     writeStderr(`hangdump: ${dump.class} "${dump.label}":${where} the dump could not be written anywhere\n`);
     return;
@@ -32,4 +34,3 @@ export function writeStderr(line: string): void {
     // Nowhere left to say it.
   }
 }
-

@@ -16,7 +16,10 @@ export interface DumpResult {
 }
 
 /** The summary of a written dump that its guard keeps. */
-export function toResult(dump: Pick<HangDump, 'class' | 'headline' | 'stuck'>, written: WrittenDump): DumpResult {
+export function toResult(
+  dump: Pick<HangDump, 'class' | 'headline' | 'stuck'>,
+  written: WrittenDump,
+): DumpResult {
   return {
     class: dump.class,
     file: written.file,

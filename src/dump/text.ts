@@ -11,7 +11,12 @@ export function formatDuration(ms: number): string {
 }
 
 /** The dump's first line: its class, the label and the budget, and what was seen of the event loop. */
-export function headline(dump: Pick<HangDump, 'class' | 'blockedIn' | 'label' | 'budgetMs' | 'elapsedMs' | 'loopStalledMs'>): string {
+export function headline(
+  dump: Pick<HangDump, 'class' | 'blockedIn' | 'label' | 'budgetMs' | 'elapsedMs' | 'loopStalledMs'>,
+): string {
+  if (dump.elapsedMs < dump.budgetMs) {
+    return `hangdump: ${dump.class} — "${dump.label}" within its ${formatSeconds(dump.budgetMs)} budget (dumped on request after ${formatDuration(dump.elapsedMs)})`;
+  }
   const exceeded = `hangdump: ${dump.class} — "${dump.label}" exceeded ${formatSeconds(dump.budgetMs)}`;
   if (dump.class === 'WAITING') {
     return `${exceeded} (event loop turning, still waiting after ${formatDuration(dump.elapsedMs)})`;
@@ -62,11 +67,14 @@ export function renderText(dump: HangDump): string {
   if (dump.native) {
     const { state, syscall, wchan, explanation, children } = dump.native;
     out.push(`Blocked in a native call: ${explanation}`);
-    out.push(`  thread state ${state}${syscall ? `, system call ${syscall}` : ''}${wchan ? `, kernel ${wchan}` : ''}`);
+    out.push(
+      `  thread state ${state}${syscall ? `, system call ${syscall}` : ''}${wchan ? `, kernel ${wchan}` : ''}`,
+    );
     for (const child of children) out.push(`  child process ${child.pid}: ${child.command}`);
     out.push('');
   }
-  if (dump.stack.length > 0) out.push('Stack (innermost first):', ...dump.stack.map((f) => `  ${formatFrame(f)}`), '');
+  if (dump.stack.length > 0)
+    out.push('Stack (innermost first):', ...dump.stack.map((f) => `  ${formatFrame(f)}`), '');
   if (dump.site.length > 0 && !dump.stuck?.atGuard) {
     out.push('Guarded at:', ...dump.site.slice(0, 3).map((f) => `  ${formatFrame(f)}`), '');
   }
@@ -91,6 +99,7 @@ function renderResources(dump: HangDump): string[] {
   const out = [`Live resources (${total}):`];
   for (const { type, count } of active) out.push(`  ${type} ×${count}`);
   if (handles.length > 0) out.push('Handles:');
-  for (const handle of handles) out.push(`  ${handle.type}${handle.description ? `  ${handle.description}` : ''}`);
+  for (const handle of handles)
+    out.push(`  ${handle.type}${handle.description ? `  ${handle.description}` : ''}`);
   return out;
 }

@@ -42,14 +42,17 @@ function writeTo(target: DumpTarget, dump: HangDump): WrittenDump {
   const text = renderText(dump);
   const json = `${JSON.stringify(dump, null, 2)}\n`;
   if (target.kind === 'file') {
-    fs.mkdirSync(path.dirname(target.file), { recursive: true });
+    ensureDirectory(path.dirname(target.file));
     atomicWrite(target.file, text, 'replace');
     atomicWrite(jsonTwin(target.file), json, 'replace');
     return { file: target.file, json: jsonTwin(target.file) };
   }
-  fs.mkdirSync(target.directory, { recursive: true });
+  ensureDirectory(target.directory);
   for (;;) {
-    const file = path.join(target.directory, generatedName(dump.label, dump.class, dump.process.threadId, ++counter));
+    const file = path.join(
+      target.directory,
+      generatedName(dump.label, dump.class, dump.process.threadId, ++counter),
+    );
     // The text file claims the name (no clobbering); its JSON twin follows it.
     if (!atomicWrite(file, text, 'exclusive')) continue;
     atomicWrite(jsonTwin(file), json, 'replace');
@@ -94,7 +97,27 @@ function atomicWrite(file: string, content: string, mode: 'replace' | 'exclusive
   }
 }
 
+/**
+ * `mkdir -p`, one level at a time. Node's own recursive mkdir retries forever where mkdir keeps
+ * failing with ENOENT under an existing parent (/proc, some FUSE mounts): a hang of its own.
+ */
+function ensureDirectory(dir: string): void {
+  try {
+    if (fs.statSync(dir).isDirectory()) return;
+  } catch {
+    // Does not exist yet.
+  }
+  const parent = path.dirname(dir);
+  if (parent !== dir) ensureDirectory(parent);
+  try {
+    fs.mkdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !fs.statSync(dir).isDirectory()) throw error;
+  }
+}
+
 function describeError(error: unknown): string {
   const e = error as NodeJS.ErrnoException;
-  return e?.code ? `${e.code}: ${e.message}` : String((e as Error)?.message ?? error);
+  const message = String(e?.message ?? error);
+  return e?.code && !message.startsWith(e.code) ? `${e.code}: ${message}` : message;
 }

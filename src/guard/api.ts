@@ -1,5 +1,5 @@
-import { describeValue, invalidOption } from '../errors.js';
 import type { DumpResult } from '../dump/index.js';
+import { describeValue, invalidOption } from '../errors.js';
 import { type HangDumpOptions, type ResolvedOptions, resolveOptions } from '../options.js';
 import { type CapturedStack, captureStack } from '../stack/capture.js';
 import type { Armed } from '../watchdog/client.js';
@@ -11,6 +11,12 @@ export interface HangGuard extends Disposable {
   readonly dump: DumpResult | undefined;
   /** Stops watching. Safe to call more than once. */
   disarm(): void;
+  /**
+   * Writes a WAITING dump now, unless this guard already has one (then returns that): for code that
+   * learns of a hang its own way, such as a test runner's timeout firing a moment before hangdump's.
+   * Returns undefined when disarmed, or when the dump could not be written anywhere.
+   */
+  dumpNow(): DumpResult | undefined;
 }
 
 class Guard implements HangGuard, GuardRecord {
@@ -29,6 +35,10 @@ class Guard implements HangGuard, GuardRecord {
     if (armed === undefined) return;
     this.#armed = undefined;
     guardRuntime().disarm(armed);
+  }
+
+  dumpNow(): DumpResult | undefined {
+    return this.#armed ? guardRuntime().dumpNow(this.#armed) : this.dump;
   }
 
   [Symbol.dispose](): void {

@@ -55,7 +55,9 @@ class GuardRuntime {
 
   constructor() {
     const probeId = `${process.pid}-${threadId}-${randomBytes(4).toString('hex')}`;
-    const probes = ((globalThis as Record<symbol, unknown>)[PROBES] ??= Object.create(null)) as Record<string, Probe>;
+    const global = globalThis as Record<symbol, Record<string, Probe> | undefined>;
+    global[PROBES] ??= Object.create(null) as Record<string, Probe>;
+    const probes = global[PROBES];
     probes[probeId] = {
       snapshot: (slot, generation) => JSON.stringify(takeSnapshot(this.#record(slot, generation)?.site)),
       exit: exitNow,
@@ -86,11 +88,27 @@ class GuardRuntime {
     return record?.generation === generation ? record : undefined;
   }
 
+  /**
+   * Takes the WAITING dump now, on this thread, unless one was taken: a runner calls this at its own
+   * timeout, which may fire a moment before the watchdog's message arrives.
+   */
+  dumpNow(armed: Armed): DumpResult | undefined {
+    const record = this.#record(armed.slot, armed.generation);
+    const deadline = this.#client.table.deadline(armed.slot);
+    if (!record || (deadline <= 0 && deadline !== State.WAITING_SENT)) return record?.dump;
+    this.#takeWaiting(armed.slot, armed.generation, deadline);
+    return record.dump;
+  }
+
   #onWaiting(slot: number, generation: number): void {
+    this.#takeWaiting(slot, generation, State.WAITING_SENT);
+  }
+
+  /** Writes the WAITING dump if the slot is still in the state `from` (not disarmed, not taken). */
+  #takeWaiting(slot: number, generation: number, from: number): void {
     const record = this.#record(slot, generation);
     const config = this.#client.table.read(slot, generation);
-    // Disarmed or re-armed since the deadline (nothing hangs any more), or already taken as BLOCKED.
-    if (!record || !config || !this.#client.table.transition(slot, State.WAITING_SENT, State.DUMPED)) return;
+    if (!record || !config || !this.#client.table.transition(slot, from, State.DUMPED)) return;
     try {
       record.dump = writeWaitingDump(config, record.site);
     } catch (error) {

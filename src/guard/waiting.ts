@@ -11,7 +11,10 @@ import { takeSnapshot } from './snapshot.js';
  * resources and scripts directly, synchronously, before any cleanup (afterEach, a runner's timeout
  * handling) has run.
  */
-export function writeWaitingDump(config: SlotConfig, site: CapturedStack | undefined): DumpResult | undefined {
+export function writeWaitingDump(
+  config: SlotConfig,
+  site: CapturedStack | undefined,
+): DumpResult | undefined {
   const snapshot = takeSnapshot(site);
   const dump = buildDump({
     class: 'WAITING',

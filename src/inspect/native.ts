@@ -4,14 +4,47 @@ import type { NativeBlock } from '../dump/model.js';
 /** System calls a blocked Node thread is commonly found in, by number, per architecture. */
 const SYSCALLS: Record<string, Record<number, string>> = {
   x64: {
-    0: 'read', 1: 'write', 7: 'poll', 23: 'select', 35: 'nanosleep', 43: 'accept', 61: 'wait4', 202: 'futex',
-    230: 'clock_nanosleep', 232: 'epoll_wait', 247: 'waitid', 270: 'pselect6', 271: 'ppoll', 281: 'epoll_pwait',
-    288: 'accept4', 441: 'epoll_pwait2', 17: 'pread64', 19: 'readv', 45: 'recvfrom', 47: 'recvmsg', 42: 'connect',
+    0: 'read',
+    1: 'write',
+    7: 'poll',
+    23: 'select',
+    35: 'nanosleep',
+    43: 'accept',
+    61: 'wait4',
+    202: 'futex',
+    230: 'clock_nanosleep',
+    232: 'epoll_wait',
+    247: 'waitid',
+    270: 'pselect6',
+    271: 'ppoll',
+    281: 'epoll_pwait',
+    288: 'accept4',
+    441: 'epoll_pwait2',
+    17: 'pread64',
+    19: 'readv',
+    45: 'recvfrom',
+    47: 'recvmsg',
+    42: 'connect',
   },
   arm64: {
-    63: 'read', 64: 'write', 65: 'readv', 67: 'pread64', 73: 'ppoll', 72: 'pselect6', 98: 'futex', 101: 'nanosleep',
-    115: 'clock_nanosleep', 22: 'epoll_pwait', 441: 'epoll_pwait2', 202: 'accept', 242: 'accept4', 203: 'connect',
-    207: 'recvfrom', 212: 'recvmsg', 260: 'wait4', 95: 'waitid',
+    63: 'read',
+    64: 'write',
+    65: 'readv',
+    67: 'pread64',
+    73: 'ppoll',
+    72: 'pselect6',
+    98: 'futex',
+    101: 'nanosleep',
+    115: 'clock_nanosleep',
+    22: 'epoll_pwait',
+    441: 'epoll_pwait2',
+    202: 'accept',
+    242: 'accept4',
+    203: 'connect',
+    207: 'recvfrom',
+    212: 'recvmsg',
+    260: 'wait4',
+    95: 'waitid',
   },
 };
 
@@ -46,16 +79,22 @@ const EXPLANATIONS: Record<string, string> = {
  */
 export function readNativeBlock(pid: number, tid: number = pid): NativeBlock {
   const task = `/proc/${pid}/task/${tid}`;
-  const state = readProc(`${task}/stat`)?.replace(/^.*\) /s, '').split(' ')[0] ?? '?';
+  const state =
+    readProc(`${task}/stat`)
+      ?.replace(/^.*\) /s, '')
+      .split(' ')[0] ?? '?';
   const syscallLine = readProc(`${task}/syscall`);
   const number = syscallLine && /^\d+/.test(syscallLine) ? Number.parseInt(syscallLine, 10) : undefined;
-  const syscall = number === undefined ? undefined : (SYSCALLS[process.arch]?.[number] ?? `syscall ${number}`);
+  const syscall =
+    number === undefined ? undefined : (SYSCALLS[process.arch]?.[number] ?? `syscall ${number}`);
   const wchan = readProc(`${task}/wchan`);
   const children = descendantsOf(pid);
   let explanation: string;
-  if (state === 'R') explanation = 'running native code (a native addon, or V8 work that cannot be interrupted)';
+  if (state === 'R')
+    explanation = 'running native code (a native addon, or V8 work that cannot be interrupted)';
   else if (syscall && EXPLANATIONS[syscall]) explanation = EXPLANATIONS[syscall];
-  else if (process.platform !== 'linux') explanation = 'a native call (details are read from /proc, on Linux only)';
+  else if (process.platform !== 'linux')
+    explanation = 'a native call (details are read from /proc, on Linux only)';
   else explanation = 'a native call that does not return';
   return {
     state,
@@ -76,7 +115,11 @@ function descendantsOf(pid: number): { pid: number; command: string }[] {
   }
   const parents = new Map<number, number[]>();
   for (const entry of entries) {
-    const ppid = Number(readProc(`/proc/${entry}/stat`)?.replace(/^.*\) /s, '').split(' ')[1]);
+    const ppid = Number(
+      readProc(`/proc/${entry}/stat`)
+        ?.replace(/^.*\) /s, '')
+        .split(' ')[1],
+    );
     if (!Number.isInteger(ppid)) continue;
     parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
   }

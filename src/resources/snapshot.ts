@@ -68,7 +68,7 @@ function describeServer(server: Described): string {
 function describeSocket(socket: Described): string {
   if (socket.remotePort === undefined) {
     const fd = (socket._handle as { fd?: number } | undefined)?.fd;
-    return fd === 0 || fd === 1 || fd === 2 ? ['stdin', 'stdout', 'stderr'][fd] as string : 'pipe';
+    return fd === 0 || fd === 1 || fd === 2 ? (['stdin', 'stdout', 'stderr'][fd] as string) : 'pipe';
   }
   const local = formatAddress({ address: String(socket.localAddress), port: Number(socket.localPort) });
   const remote = formatAddress({ address: String(socket.remoteAddress), port: Number(socket.remotePort) });

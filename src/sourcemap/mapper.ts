@@ -34,7 +34,12 @@ export class SourceMapper {
   /** Maps a frame to its original position; a frame without a usable source map keeps its own. */
   map(frame: RawFrame): SourceFrame {
     const file = normalizeScriptName(frame.url);
-    const own: SourceFrame = { functionName: frame.functionName, file, line: frame.line, column: frame.column };
+    const own: SourceFrame = {
+      functionName: frame.functionName,
+      file,
+      line: frame.line,
+      column: frame.column,
+    };
     const map = this.#mapFor(frame.url);
     if (!map || frame.line < 1) return own;
     const original = originalPositionFor(map, { line: frame.line, column: Math.max(0, frame.column - 1) });
@@ -80,12 +85,15 @@ export class SourceMapper {
 
 function loadMap(sourceMapURL: string, scriptFile: string): TraceMap | null {
   try {
-    if (sourceMapURL.startsWith('data:')) return new TraceMap(decodeDataUrl(sourceMapURL), scriptFileUrl(scriptFile));
+    if (sourceMapURL.startsWith('data:'))
+      return new TraceMap(decodeDataUrl(sourceMapURL), scriptFileUrl(scriptFile));
     const mapFile = sourceMapURL.startsWith('file://')
       ? fileURLToPath(sourceMapURL)
       : path.resolve(path.dirname(scriptFile), sourceMapURL);
     const text = readText(mapFile);
-    return text === null ? null : new TraceMap(JSON.parse(text) as EncodedSourceMap, pathToFileURL(mapFile).href);
+    return text === null
+      ? null
+      : new TraceMap(JSON.parse(text) as EncodedSourceMap, pathToFileURL(mapFile).href);
   } catch {
     return null;
   }
@@ -95,7 +103,9 @@ function decodeDataUrl(url: string): EncodedSourceMap {
   const comma = url.indexOf(',');
   const meta = url.slice(5, comma);
   const body = url.slice(comma + 1);
-  const text = meta.endsWith(';base64') ? Buffer.from(body, 'base64').toString('utf8') : decodeURIComponent(body);
+  const text = meta.endsWith(';base64')
+    ? Buffer.from(body, 'base64').toString('utf8')
+    : decodeURIComponent(body);
   return JSON.parse(text) as EncodedSourceMap;
 }
 

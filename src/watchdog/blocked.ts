@@ -1,5 +1,13 @@
 import type { ProcessFacts } from '../dump/index.js';
-import { buildDump, type DumpResult, type GuardedSnapshot, reportDump, toResult, writeDump, writeStderr } from '../dump/index.js';
+import {
+  buildDump,
+  type DumpResult,
+  type GuardedSnapshot,
+  reportDump,
+  toResult,
+  writeDump,
+  writeStderr,
+} from '../dump/index.js';
 import type { NativeBlock } from '../dump/model.js';
 import { type MainThreadInspector, type Paused, readNativeBlock } from '../inspect/index.js';
 import { SourceMapper } from '../sourcemap/index.js';
@@ -99,7 +107,11 @@ async function readSnapshot(
   }
 }
 
-function writeBlockedDump(context: BlockedContext, guard: Armed, facts: BlockedFacts): DumpResult | undefined {
+function writeBlockedDump(
+  context: BlockedContext,
+  guard: Armed,
+  facts: BlockedFacts,
+): DumpResult | undefined {
   const { paused, snapshot, native } = facts;
   const notes: string[] = [];
   if (native && facts.rewrite) {
@@ -111,7 +123,9 @@ function writeBlockedDump(context: BlockedContext, guard: Armed, facts: BlockedF
       'The thread is inside a native call and runs no JavaScript: its JavaScript stack and resources cannot be read while it waits.',
     );
   } else if (!snapshot) {
-    notes.push('The guarded thread could not be inspected for its resources (no hangdump probe in its context).');
+    notes.push(
+      'The guarded thread could not be inspected for its resources (no hangdump probe in its context).',
+    );
   }
   const now = context.clock();
   const dump = buildDump({
@@ -166,7 +180,9 @@ async function endProcess(
       }
     }
   }
-  writeStderr(`hangdump: ending the process (exit code ${target ? exitCode : 'SIGKILL'}), as onBlocked is 'exit'\n`);
+  writeStderr(
+    `hangdump: ending the process (exit code ${target ? exitCode : 'SIGKILL'}), as onBlocked is 'exit'\n`,
+  );
   if (target) await context.inspector.evaluate(target, probe(context), `${probe(context)}.exit(${exitCode})`);
   // Still here: the probe was unreachable, or the thread runs no JavaScript.
   process.kill(context.process.pid, 'SIGKILL');

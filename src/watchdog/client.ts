@@ -63,7 +63,9 @@ export class WatchdogClient {
       if (message.type === 'waiting') handlers.onWaiting(message.slot, message.generation);
       else handlers.onBlocked(message.slot, message.generation, message.result);
     });
-    this.#worker.on('error', (error) => writeStderr(`hangdump: the watchdog thread failed: ${error.stack ?? error}\n`));
+    this.#worker.on('error', (error) =>
+      writeStderr(`hangdump: the watchdog thread failed: ${error.stack ?? error}\n`),
+    );
     // After the listeners: adding a 'message' listener refs the port again.
     this.#worker.unref();
   }
@@ -82,7 +84,8 @@ export class WatchdogClient {
       path: options.path,
     });
     const control = this.table.control;
-    if (slot >= Atomics.load(control, Control.HIGH_WATER)) Atomics.store(control, Control.HIGH_WATER, slot + 1);
+    if (slot >= Atomics.load(control, Control.HIGH_WATER))
+      Atomics.store(control, Control.HIGH_WATER, slot + 1);
     if (deadline < Atomics.load(control, Control.NEXT_WAKE)) {
       Atomics.add(control, Control.WAKE, 1);
       Atomics.notify(control, Control.WAKE);

@@ -88,7 +88,15 @@ async function scan(): Promise<number> {
   }
   if (blocked.length > 0) {
     await dumpBlocked(
-      { table, inspector, probeId: data.probeId, process: data.process, post, clock, timeOrigin: data.timeOrigin },
+      {
+        table,
+        inspector,
+        probeId: data.probeId,
+        process: data.process,
+        post,
+        clock,
+        timeOrigin: data.timeOrigin,
+      },
       blocked,
     );
     return clock();

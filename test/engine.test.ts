@@ -1,0 +1,121 @@
+import { describe, expect, test } from 'vitest';
+import { markerLine, runFixture } from './helpers.js';
+
+const fixture = (name: string) => `engine/${name}.mjs`;
+const relative = (name: string) => `test/fixtures/engine/${name}.mjs`;
+
+describe('BLOCKED: the event loop does not turn', () => {
+  test.each([
+    ['busy-loop', 'busy loop'],
+    ['redos', 'redos'],
+    ['microtask-starvation', 'microtask storm'],
+    ['busy-sleep', 'busy sleep'],
+    ['atomics-wait', 'Atomics.wait'],
+  ])('%s: dumps the stuck line and ends the process with exit code 70', async (name, label) => {
+    const result = await runFixture(fixture(name));
+    expect(result.code).toBe(70);
+    const [dump, ...others] = result.dumps();
+    expect(others).toHaveLength(0);
+    const line = markerLine(fixture(name), name);
+    const lines = dump?.text.split('\n') ?? [];
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^hangdump: BLOCKED — "${label}" exceeded 0\\.5s \\(event loop not turning for \\d+\\.\\ds\\)$`,
+      ),
+    );
+    expect(lines[2]).toMatch(new RegExp(`^Stuck at ${relative(name)}:${line}:\\d+`));
+    expect(dump?.text).toMatch(new RegExp(`^  > +${line} \\| .*HANG: ${name}`, 'm'));
+    expect(dump?.json).toMatchObject({
+      schemaVersion: 1,
+      class: 'BLOCKED',
+      blockedIn: 'javascript',
+      label,
+      budgetMs: 500,
+      stuck: { frame: { file: relative(name), line, user: true } },
+      process: { pid: expect.any(Number), node: expect.stringMatching(/^v\d+/) },
+    });
+    expect(dump?.json.loopStalledMs).toBeGreaterThanOrEqual(400);
+    expect(result.stderr).toContain(
+      `hangdump: BLOCKED "${label}" exceeded its budget; stuck at ${relative(name)}:${line}`,
+    );
+    expect(result.stderr).not.toContain('Waiting for the debugger');
+  });
+
+  test('execSync: names the native call and the child, then finds the JavaScript line', async () => {
+    const result = await runFixture(fixture('exec-sync'));
+    expect(result.code).toBe(70);
+    const [dump] = result.dumps();
+    expect(dump?.json).toMatchObject({
+      class: 'BLOCKED',
+      blockedIn: 'native',
+      native: {
+        syscall: expect.stringMatching(/epoll|poll|wait/),
+        children: expect.arrayContaining([expect.objectContaining({ command: 'sleep 30' })]),
+      },
+      stuck: { frame: { file: relative('exec-sync'), line: markerLine(fixture('exec-sync'), 'exec-sync') } },
+    });
+    expect(dump?.text.split('\n')[0]).toMatch(
+      /^hangdump: BLOCKED — "execSync sleep" exceeded 0\.5s \(.*inside a native call\)$/,
+    );
+    expect(dump?.text).toContain('child process');
+  });
+
+  test("onBlocked: 'continue' writes the dump and lets the process go on", async () => {
+    const result = await runFixture(fixture('continues'));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('survived');
+    const [dump] = result.dumps();
+    expect(dump?.json).toMatchObject({
+      class: 'BLOCKED',
+      stuck: { frame: { line: markerLine(fixture('continues'), 'continues') } },
+    });
+  });
+
+  test('exitCode names the code the process ends with', async () => {
+    const result = await runFixture(fixture('exit-code'));
+    expect(result.code).toBe(3);
+    expect(result.dumps()[0]?.json).toMatchObject({
+      label: 'custom exit',
+      stuck: { frame: { line: markerLine(fixture('exit-code'), 'exit-code') } },
+    });
+  });
+});
+
+describe('WAITING: the event loop turns, the guarded code waits', () => {
+  test('a promise that never resolves', async () => {
+    const result = await runFixture(fixture('never-resolves'));
+    expect(result.code).toBe(0);
+    const [dump] = result.dumps();
+    expect(dump?.text.split('\n')[0]).toMatch(
+      /^hangdump: WAITING — "never resolves" exceeded 0\.5s \(event loop turning, still waiting after 0\.\ds\)$/,
+    );
+    expect(dump?.json).toMatchObject({
+      class: 'WAITING',
+      stuck: { atGuard: true, frame: { file: relative('never-resolves') } },
+    });
+    expect(dump?.json.resources.active).toContainEqual({ type: 'Timeout', count: 2 });
+  });
+
+  test('a socket that never answers: the server and both ends are listed', async () => {
+    const result = await runFixture(fixture('socket-never-answers'));
+    const [dump] = result.dumps();
+    expect(dump?.json.class).toBe('WAITING');
+    const handles = dump?.json.resources.handles.map((h) => `${h.type} ${h.description}`) ?? [];
+    const port = /listening on 127\.0\.0\.1:(\d+)/.exec(handles.join('\n'))?.[1];
+    expect(port).toBeDefined();
+    expect(handles).toContainEqual(
+      expect.stringMatching(new RegExp(`^Socket 127\\.0\\.0\\.1:\\d+ -> 127\\.0\\.0\\.1:${port}, read 0 B`)),
+    );
+    expect(dump?.text).toContain(`Server  listening on 127.0.0.1:${port}`);
+  });
+});
+
+test('guards disarmed in time leave no dump and keep nothing alive', async () => {
+  const result = await runFixture(fixture('passes'));
+  expect(result.code).toBe(0);
+  expect(result.stdout).toBe('done\n');
+  expect(result.stderr).toBe('');
+  expect(result.dumps()).toEqual([]);
+  // Exits as soon as its own work is done: nothing of hangdump's holds it for the 5s budgets.
+  expect(result.ms).toBeLessThan(4000);
+});

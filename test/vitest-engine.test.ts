@@ -1,0 +1,28 @@
+import path from 'node:path';
+import { expect, test } from 'vitest';
+import { markerLine, NODE, ROOT, run } from './helpers.js';
+
+const VITEST = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
+
+test('dumpOnHang inside real Vitest (forks pool) shows TypeScript positions', async () => {
+  const result = await run(NODE, [VITEST, 'run', '--root', 'test/fixtures/vitest-basic']);
+  expect(result.code).not.toBe(0);
+  const dumps = result.dumps();
+  const blocked = dumps.find((d) => d.json.class === 'BLOCKED');
+  const waiting = dumps.find((d) => d.json.class === 'WAITING');
+  const busyLine = markerLine('vitest-basic/busy.test.ts', 'vitest-busy');
+  expect(blocked?.json).toMatchObject({
+    label: 'spins forever',
+    process: { runner: 'vitest' },
+    stuck: {
+      frame: { file: 'test/fixtures/vitest-basic/busy.test.ts', line: busyLine, functionName: 'spin' },
+    },
+  });
+  expect(blocked?.text).toContain(`>  ${busyLine} |   for (;;) counter.value++;`);
+  expect(waiting?.json).toMatchObject({ label: 'asks a silent server', process: { runner: 'vitest' } });
+  expect(waiting?.json.resources.handles.map((h) => h.type)).toEqual(
+    expect.arrayContaining(['Server', 'Socket']),
+  );
+  // Vitest fails the WAITING test by its own timeout: the run goes on and ends.
+  expect(result.stdout + result.stderr).toMatch(/Test timed out in 2500ms/);
+});

@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { readDumps, runFixture, tempDir } from './helpers.js';
+
+function writeTo(target: string) {
+  const tmp = tempDir();
+  return runFixture('engine/write-to.mjs', { env: { TMPDIR: tmp }, args: [target] }).then((result) => ({
+    result,
+    fallback: readDumps(path.join(tmp, 'hangdump')),
+  }));
+}
+
+describe('where dumps go', () => {
+  test('a path ending in .txt is the exact file, with its JSON twin beside it', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'nested', 'deeper', 'startup.hang.txt');
+    const { result } = await writeTo(file);
+    expect(result.stdout).toBe('result: ok\n');
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/^hangdump: WAITING — "write target" exceeded 0\.2s/);
+    expect(
+      JSON.parse(fs.readFileSync(path.join(dir, 'nested', 'deeper', 'startup.hang.json'), 'utf8')),
+    ).toMatchObject({
+      class: 'WAITING',
+      label: 'write target',
+    });
+    expect(fs.readdirSync(path.dirname(file)).sort()).toEqual(['startup.hang.json', 'startup.hang.txt']);
+  });
+
+  test('a missing directory is created, and names are generated in it', async () => {
+    const dir = path.join(tempDir(), 'not', 'yet');
+    const { result } = await writeTo(dir);
+    expect(result.stdout).toBe('result: ok\n');
+    expect(fs.readdirSync(dir).sort()).toEqual([
+      expect.stringMatching(/^write-target\.waiting\.\d+-0-1\.json$/),
+      expect.stringMatching(/^write-target\.waiting\.\d+-0-1\.txt$/),
+    ]);
+  });
+});
+
+describe("hangdump's own trouble never reaches the guarded code", () => {
+  test.each([
+    ['a directory under a regular file', () => path.join(makeFile(), 'dumps'), /ENOTDIR|EEXIST/],
+    ['an unwritable place', () => '/proc/hangdump-cannot-write-here', /E[A-Z]+/],
+    ['a .txt file name taken by a directory', () => makeDirNamed('taken.txt'), /EISDIR|ENOTEMPTY|EEXIST/],
+  ])('%s: falls back to the temp directory and says so on stderr in one line', async (_, target, reason) => {
+    const wanted = target();
+    const { result, fallback } = await writeTo(wanted);
+    expect(result.stdout).toBe('result: ok\n');
+    expect(result.code).toBe(0);
+    expect(fallback).toHaveLength(1);
+    expect(fallback[0]?.json.label).toBe('write target');
+    const line = result.stderr.split('\n').find((l) => l.startsWith('hangdump: could not write to'));
+    expect(line).toContain(wanted);
+    expect(line).toMatch(reason);
+    expect(line).toContain(`dump written to ${fallback[0]?.file} instead`);
+  });
+});
+
+function makeFile(): string {
+  const file = path.join(tempDir(), 'plain-file');
+  fs.writeFileSync(file, 'x');
+  return file;
+}
+
+function makeDirNamed(name: string): string {
+  const dir = path.join(tempDir(), name);
+  fs.mkdirSync(path.join(dir, 'occupied'), { recursive: true });
+  return dir;
+}
