@@ -22,7 +22,9 @@ for (const [file, what] of examples) {
     encoding: 'utf8',
   });
   process.stdout.write(`${result.stderr.trimEnd().replace(/^/gm, '  stderr| ')}\n`);
-  console.log(`  exit code ${result.status ?? result.signal} after ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  console.log(
+    `  exit code ${result.status ?? result.signal} after ${((Date.now() - started) / 1000).toFixed(1)}s`,
+  );
 }
 
 const dumps = fs.readdirSync(dumpDir).filter((name) => name.endsWith('.txt'));
