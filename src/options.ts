@@ -114,7 +114,8 @@ function optionalString(value: unknown, name: string, maxBytes: number): string 
   if (value.trim() === '') throw invalidOption(RangeError, `Expected \`${name}\` to be a non-empty string.`);
   if (value.includes('\0'))
     throw invalidOption(RangeError, `Expected \`${name}\` to contain no NUL character.`);
-  if (Buffer.byteLength(value) > maxBytes) {
+  // Counted only when it could matter: a label is truncated to fit, never refused.
+  if (maxBytes !== Number.POSITIVE_INFINITY && Buffer.byteLength(value) > maxBytes) {
     throw invalidOption(RangeError, `Expected \`${name}\` to be at most ${maxBytes} bytes long.`);
   }
   return value;

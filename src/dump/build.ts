@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { ResourceSnapshot } from '../resources/snapshot.js';
 import type { SourceFrame, SourceMapper } from '../sourcemap/index.js';
 import { isOwnCode, isUserCode, type RawFrame } from '../stack/frame.js';
@@ -11,6 +10,7 @@ import {
   type ProcessFacts,
   SCHEMA_VERSION,
 } from './model.js';
+import { relativePath } from './paths.js';
 import { headline } from './text.js';
 import { VERSION } from './version.js';
 
@@ -104,11 +104,4 @@ function relativeFrame(frame: SourceFrame, cwd: string, user: boolean): DumpFram
       ? { generated: { ...frame.generated, file: relativePath(frame.generated.file, cwd) } }
       : {}),
   };
-}
-
-/** A path inside `cwd` is shown relative to it; anything else as it is. */
-export function relativePath(file: string, cwd: string): string {
-  if (!path.isAbsolute(file)) return file;
-  const relative = path.relative(cwd, file);
-  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }

@@ -1,14 +1,10 @@
-import fs from 'node:fs';
-import { relativePath } from './build.js';
+import { writeStderr } from '../stderr.js';
 import type { HangDump } from './model.js';
+import { relativePath } from './paths.js';
 import { formatPosition } from './text.js';
 import type { WrittenDump } from './write.js';
 
-/**
- * Says on stderr, in one line each, where a dump went. Written with `fs.writeSync` on fd 2: from the
- * watchdog thread, `console` and `process.stderr` are relayed through the (blocked) guarded thread
- * and would never appear; runners also capture `process.stderr` of their workers.
- */
+/** Says on stderr, in one line each, where a dump went. */
 export function reportDump(dump: HangDump, written: WrittenDump | undefined): void {
   const where = dump.stuck
     ? ` ${dump.stuck.atGuard ? 'guarded at' : 'stuck at'} ${formatPosition(dump.stuck.frame)};`
@@ -24,13 +20,4 @@ export function reportDump(dump: HangDump, written: WrittenDump | undefined): vo
     );
   }
   writeStderr(`hangdump: ${dump.class} "${dump.label}" exceeded its budget;${where} dump: ${shown}\n`);
-}
-
-/** A line on fd 2, never throwing (a closed or full stderr must not break the guarded code). */
-export function writeStderr(line: string): void {
-  try {
-    fs.writeSync(2, line);
-  } catch {
-    // Nowhere left to say it.
-  }
 }

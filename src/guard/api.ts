@@ -1,4 +1,4 @@
-import type { DumpResult } from '../dump/index.js';
+import type { DumpResult } from '../dump/result.js';
 import { describeValue, invalidOption } from '../errors.js';
 import { type HangDumpOptions, type ResolvedOptions, resolveOptions } from '../options.js';
 import { type CapturedStack, captureStack } from '../stack/capture.js';

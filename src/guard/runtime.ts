@@ -1,14 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { threadId } from 'node:worker_threads';
-import type { DumpResult } from '../dump/index.js';
-import { writeStderr } from '../dump/index.js';
+import type { DumpResult } from '../dump/result.js';
 import type { ResolvedOptions } from '../options.js';
 import type { CapturedStack } from '../stack/capture.js';
+import { writeStderr } from '../stderr.js';
 import { type Armed, WatchdogClient } from '../watchdog/client.js';
 import { State } from '../watchdog/protocol.js';
+import { waitingDumpWriter } from './lazy.js';
 import { processFacts, takeSnapshot } from './snapshot.js';
-import { writeWaitingDump } from './waiting.js';
 
 /** Where the watchdog finds this thread's probes while it holds the thread paused. */
 export const PROBES = Symbol.for('hangdump.probes');
@@ -54,7 +53,7 @@ class GuardRuntime {
   readonly #client: WatchdogClient;
 
   constructor() {
-    const probeId = `${process.pid}-${threadId}-${randomBytes(4).toString('hex')}`;
+    const probeId = `${process.pid}-${threadId}-${Math.random().toString(36).slice(2, 10)}`;
     const global = globalThis as Record<symbol, Record<string, Probe> | undefined>;
     global[PROBES] ??= Object.create(null) as Record<string, Probe>;
     const probes = global[PROBES];
@@ -110,7 +109,7 @@ class GuardRuntime {
     const config = this.#client.table.read(slot, generation);
     if (!record || !config || !this.#client.table.transition(slot, from, State.DUMPED)) return;
     try {
-      record.dump = writeWaitingDump(config, record.site);
+      record.dump = waitingDumpWriter().writeWaitingDump(config, record.site);
     } catch (error) {
       writeStderr(`hangdump: could not take the WAITING dump of "${config.label}": ${String(error)}\n`);
     }

@@ -1,5 +1,6 @@
 import { threadId } from 'node:worker_threads';
-import type { GuardedSnapshot, ProcessFacts } from '../dump/index.js';
+import type { GuardedSnapshot } from '../dump/build.js';
+import type { ProcessFacts } from '../dump/model.js';
 import { snapshotResources } from '../resources/snapshot.js';
 import { type CapturedStack, readFrames } from '../stack/capture.js';
 

@@ -9,8 +9,8 @@ export interface RawFrame {
   functionName: string;
 }
 
-/** hangdump's own compiled code (this file is dist/stack/frame.js): its frames are never the culprit. */
-const OWN_DIST = fileURLToPath(new URL('..', import.meta.url));
+/** hangdump's own bundled code, all of it in dist/ beside this file: its frames are never the culprit. */
+const OWN_DIST = fileURLToPath(new URL('.', import.meta.url));
 
 /** True for frames of Node itself (`node:…`, `internal/…`) or scripts without a name. */
 export function isNodeInternal(url: string): boolean {

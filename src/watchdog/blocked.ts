@@ -9,7 +9,7 @@ import {
   writeStderr,
 } from '../dump/index.js';
 import type { NativeBlock } from '../dump/model.js';
-import { type MainThreadInspector, type Paused, readNativeBlock } from '../inspect/index.js';
+import { MainThreadInspector, type Paused, readNativeBlock } from '../inspect/index.js';
 import { SourceMapper } from '../sourcemap/index.js';
 import type { DeadlineTable, SlotConfig } from './deadline-table.js';
 import { type FromWatchdog, PAUSE_GRACE_MS, State } from './protocol.js';
@@ -25,7 +25,6 @@ export interface BlockedGuard {
 /** What the BLOCKED procedure works with. */
 export interface BlockedContext {
   table: DeadlineTable;
-  inspector: MainThreadInspector;
   probeId: string;
   process: ProcessFacts;
   post(message: FromWatchdog): void;
@@ -46,6 +45,9 @@ interface BlockedFacts {
   rewrite?: string;
 }
 
+/** The watchdog's one session on the guarded thread, connected at the first BLOCKED hang. */
+const inspector = new MainThreadInspector();
+
 interface Written {
   guard: Armed;
   result: DumpResult | undefined;
@@ -59,7 +61,7 @@ const NATIVE_RETURN_MS = 1000;
  * ends the process or lets it go on, as the guards ask (any guard asking to exit wins).
  */
 export async function dumpBlocked(context: BlockedContext, guards: BlockedGuard[]): Promise<void> {
-  const { table, inspector } = context;
+  const { table } = context;
   const armed = guards.flatMap((guard) => {
     const config = table.read(guard.slot, guard.generation);
     return config ? [{ ...guard, config }] : [];
@@ -95,7 +97,7 @@ async function readSnapshot(
   paused: Paused,
   guard: BlockedGuard,
 ): Promise<GuardedSnapshot | undefined> {
-  const json = await context.inspector.evaluate(
+  const json = await inspector.evaluate(
     paused,
     probe(context),
     `${probe(context)}.snapshot(${guard.slot}, ${guard.generation})`,
@@ -140,7 +142,7 @@ function writeBlockedDump(
     snapshot,
     processFallback: context.process,
     ...(native ? { native } : {}),
-    mapper: new SourceMapper(context.inspector.scripts),
+    mapper: new SourceMapper(inspector.scripts),
     notes,
   });
   const written = writeDump(dump, facts.rewrite ?? guard.config.path);
@@ -171,7 +173,7 @@ async function endProcess(
         // Already gone.
       }
     }
-    target = await context.inspector.nextPause(NATIVE_RETURN_MS);
+    target = await inspector.nextPause(NATIVE_RETURN_MS);
     if (target) {
       for (const { guard: each, result } of written) {
         if (!result) continue;
@@ -183,7 +185,7 @@ async function endProcess(
   writeStderr(
     `hangdump: ending the process (exit code ${target ? exitCode : 'SIGKILL'}), as onBlocked is 'exit'\n`,
   );
-  if (target) await context.inspector.evaluate(target, probe(context), `${probe(context)}.exit(${exitCode})`);
+  if (target) await inspector.evaluate(target, probe(context), `${probe(context)}.exit(${exitCode})`);
   // Still here: the probe was unreachable, or the thread runs no JavaScript.
   process.kill(context.process.pid, 'SIGKILL');
 }

@@ -1,8 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import { now, setInterval, timeOrigin } from '../clock.js';
-import { type DumpResult, writeStderr } from '../dump/index.js';
 import type { ProcessFacts } from '../dump/model.js';
+import type { DumpResult } from '../dump/result.js';
 import type { ResolvedOptions } from '../options.js';
+import { writeStderr } from '../stderr.js';
 import { DeadlineTable } from './deadline-table.js';
 import {
   Control,
@@ -54,7 +55,8 @@ export class WatchdogClient {
       probeId,
       process: facts,
     };
-    this.#worker = new Worker(new URL('./worker.js', import.meta.url), {
+    // The watchdog's own bundle sits beside every bundled file of the package (see scripts/build.mjs).
+    this.#worker = new Worker(new URL('./watchdog.js', import.meta.url), {
       workerData,
       execArgv: [],
       name: 'hangdump watchdog',

@@ -35,6 +35,9 @@ export interface SlotInput {
 interface Page {
   words: Int32Array;
   bytes: Uint8Array;
+  /** What the armer last encoded into each slot (the armer's side only). */
+  labels: (string | undefined)[];
+  paths: (string | undefined)[];
 }
 
 const encoder = new TextEncoder();
@@ -62,7 +65,7 @@ export class DeadlineTable {
   }
 
   addPage(buffer: SharedArrayBuffer): void {
-    this.#pages.push({ words: new Int32Array(buffer), bytes: new Uint8Array(buffer) });
+    this.#pages.push({ words: new Int32Array(buffer), bytes: new Uint8Array(buffer), labels: [], paths: [] });
   }
 
   get capacity(): number {
@@ -71,23 +74,34 @@ export class DeadlineTable {
 
   /** Writes a guard into `slot` and returns its generation. The deadline is stored last. */
   arm(slot: number, deadline: number, input: SlotInput): number {
-    const { words, bytes, base } = this.#locate(slot);
+    const page = this.#pages[(slot / SLOTS_PER_PAGE) | 0] as Page;
+    const { words, bytes } = page;
+    const index = slot % SLOTS_PER_PAGE;
+    const base = (index * SLOT_BYTES) / 4;
     const generation = (words[base + Slot.GENERATION] as number) + 1;
     words[base + Slot.BUDGET_MS] = input.budgetMs;
     words[base + Slot.POLICY] = (input.onBlocked === 'continue' ? 1 : 0) | (input.exitCode << 8);
     words[base + Slot.ARMED_AT] = input.armedAt;
+    // Strings are encoded only when they differ from what the slot holds: a runner re-arms the same
+    // slot test after test, often with the same path.
     const strings = base * 4 + Slot.WORDS * 4;
-    words[base + Slot.LABEL_BYTES] = encoder.encodeInto(
-      input.label,
-      bytes.subarray(strings, strings + LABEL_CAPACITY),
-    ).written;
-    words[base + Slot.PATH_BYTES] =
-      input.path === undefined
-        ? -1
-        : encoder.encodeInto(
-            input.path,
-            bytes.subarray(strings + LABEL_CAPACITY, strings + LABEL_CAPACITY + PATH_CAPACITY),
-          ).written;
+    if (page.labels[index] !== input.label) {
+      page.labels[index] = input.label;
+      words[base + Slot.LABEL_BYTES] = encoder.encodeInto(
+        input.label,
+        bytes.subarray(strings, strings + LABEL_CAPACITY),
+      ).written;
+    }
+    if (page.paths[index] !== input.path) {
+      page.paths[index] = input.path;
+      words[base + Slot.PATH_BYTES] =
+        input.path === undefined
+          ? -1
+          : encoder.encodeInto(
+              input.path,
+              bytes.subarray(strings + LABEL_CAPACITY, strings + LABEL_CAPACITY + PATH_CAPACITY),
+            ).written;
+    }
     Atomics.store(words, base + Slot.GENERATION, generation);
     Atomics.store(words, base + Slot.DEADLINE, deadline);
     return generation;
@@ -139,7 +153,7 @@ export class DeadlineTable {
       // TextDecoder refuses views of shared memory: decode a private copy.
       label: decoder.decode(bytes.slice(strings, strings + (words[base + Slot.LABEL_BYTES] as number))),
       path:
-        pathBytes < 0
+        pathBytes <= 0 // no path (an empty one is never armed)
           ? undefined
           : decoder.decode(bytes.slice(strings + LABEL_CAPACITY, strings + LABEL_CAPACITY + pathBytes)),
     };

@@ -5,10 +5,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ProcessFacts } from '../dump/index.js';
-import { writeStderr } from '../dump/index.js';
-import { MainThreadInspector } from '../inspect/index.js';
-import { type BlockedGuard, dumpBlocked } from './blocked.js';
+import type { ProcessFacts } from '../dump/model.js';
+import { writeStderr } from '../stderr.js';
+import type { BlockedGuard } from './blocked.js';
 import { blockedAfter, classify } from './classify.js';
 import { DeadlineTable } from './deadline-table.js';
 import {
@@ -26,7 +25,6 @@ if (!port) throw new Error('hangdump: the watchdog runs as a worker thread');
 
 const table = new DeadlineTable(data.control, data.pages);
 const control = table.control;
-const inspector = new MainThreadInspector();
 /** Guards whose WAITING dump was asked for: if not taken by then, the thread is blocked after all. */
 const waitingSince = new Map<number, { generation: number; until: number }>();
 
@@ -87,18 +85,17 @@ async function scan(): Promise<number> {
     if (table.deadline(slot) !== State.WAITING_SENT) waitingSince.delete(slot);
   }
   if (blocked.length > 0) {
-    await dumpBlocked(
-      {
-        table,
-        inspector,
-        probeId: data.probeId,
-        process: data.process,
-        post,
-        clock,
-        timeOrigin: data.timeOrigin,
-      },
-      blocked,
-    );
+    // Loaded at the first BLOCKED hang only, so that the watchdog starts small and fast.
+    const { dumpBlocked } = await import('./blocked.js');
+    const context = {
+      table,
+      probeId: data.probeId,
+      process: data.process,
+      post,
+      clock,
+      timeOrigin: data.timeOrigin,
+    };
+    await dumpBlocked(context, blocked);
     return clock();
   }
   return next;
