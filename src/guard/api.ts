@@ -4,6 +4,7 @@ import { type HangDumpOptions, type ResolvedOptions, resolveOptions } from '../o
 import { type CapturedStack, captureStack } from '../stack/capture.js';
 import type { Armed } from '../watchdog/client.js';
 import { type GuardRecord, guardRuntime } from './runtime.js';
+import { disarmWhenSettled, isThenable } from './settle.js';
 
 /** An armed deadline. Disarm it when the guarded block ends; `using` does that for you. */
 export interface HangGuard extends Disposable {
@@ -90,13 +91,19 @@ export function dumpOnHang<F extends (...args: never[]) => unknown>(
   const site = captureStack(dumpOnHang);
   const wrapper = function (this: unknown, ...args: unknown[]): unknown {
     const guard = new Guard(resolved, site);
+    // A function that declares a callback parameter (Jest's `done`, node:test's second argument)
+    // and returns no promise signals its completion by calling it.
+    if (!args.some((arg, index) => typeof arg === 'function' && index < fn.length)) {
+      return disarmWhenSettled(guard, () =>
+        (fn as unknown as (...a: unknown[]) => unknown).apply(this, args),
+      );
+    }
     const completion: Completion = { returned: false, called: false };
-    let viaCallback = false;
-    const callArgs = args.map((arg, index) => {
-      if (typeof arg !== 'function' || index >= fn.length) return arg;
-      viaCallback = true;
-      return completionCallback(arg as (...a: unknown[]) => unknown, guard, completion);
-    });
+    const callArgs = args.map((arg, index) =>
+      typeof arg === 'function' && index < fn.length
+        ? completionCallback(arg as (...a: unknown[]) => unknown, guard, completion)
+        : arg,
+    );
     let result: unknown;
     try {
       result = (fn as unknown as (...a: unknown[]) => unknown).apply(this, callArgs);
@@ -111,7 +118,7 @@ export function dumpOnHang<F extends (...args: never[]) => unknown>(
       );
     } else {
       completion.returned = true;
-      if (!viaCallback || completion.called) guard.disarm();
+      if (completion.called) guard.disarm();
     }
     return result;
   };
@@ -142,12 +149,4 @@ function completionCallback(
   };
   Object.defineProperty(wrapped, 'length', { value: callback.length });
   return Object.assign(wrapped, callback);
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }

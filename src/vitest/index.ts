@@ -1,0 +1,50 @@
+/**
+ * hangdump's Vitest plugin: one line in `vitest.config.ts` puts every test and hook under a guard
+ * whose budget is its own timeout, and adds a reporter that lists the run's dumps.
+ *
+ * ```ts
+ * import { hangdump } from 'hangdump/vitest';
+ * export default defineConfig({ plugins: [hangdump()] });
+ * ```
+ * @packageDocumentation
+ */
+/// <reference types="vitest/config" />
+import { fileURLToPath } from 'node:url';
+import type { Vite } from 'vitest/node';
+import { type HangdumpVitestOptions, PROVIDE_KEY, resolveVitestOptions } from './options.js';
+
+export type { HangdumpVitestOptions } from './options.js';
+
+/** The bundled setup file and reporter, beside this file in dist/. */
+const SETUP_FILE = fileURLToPath(new URL('./vitest-setup.js', import.meta.url));
+const REPORTER_FILE = fileURLToPath(new URL('./vitest-reporter.js', import.meta.url));
+
+/**
+ * The Vitest plugin. Arms every test and hook (`beforeAll`, `beforeEach`, `afterEach`, `afterAll`,
+ * `onTestFinished`, `onTestFailed`) with its own timeout as the budget, adds one line naming the
+ * stuck position and the dump to Vitest's timeout errors, and prints the run's dumps after the summary.
+ * @throws {TypeError | RangeError} for bad options, naming the option.
+ */
+export function hangdump(options: HangdumpVitestOptions = {}): Vite.Plugin {
+  const startedAt = Date.now();
+  const resolved = resolveVitestOptions(options, startedAt);
+  return {
+    name: 'hangdump',
+    configureVitest({ vitest, project }) {
+      const config = project.config as { setupFiles: string[]; testTimeout: number; hookTimeout: number };
+      if (!config.setupFiles.includes(SETUP_FILE)) config.setupFiles.unshift(SETUP_FILE);
+      project.provide(
+        PROVIDE_KEY as never,
+        {
+          ...resolved,
+          testTimeout: config.testTimeout,
+          hookTimeout: config.hookTimeout,
+        } as never,
+      );
+      const reporters = vitest.config.reporters as unknown as [string, object][];
+      if (!reporters.some(([name]) => name === REPORTER_FILE)) {
+        reporters.push([REPORTER_FILE, { dir: resolved.dir, startedAt }]);
+      }
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest';
+
+/** The kinds of hook hangdump guards. */
+export type HookKind =
+  | 'beforeAll'
+  | 'beforeEach'
+  | 'afterEach'
+  | 'afterAll'
+  | 'onTestFinished'
+  | 'onTestFailed';
+
+type Task = RunnerTestCase | RunnerTestSuite | RunnerTestFile;
+
+/**
+ * A test's label: the file, the describe blocks and the test, as Vitest's reporters write them,
+ * and which retry or repeat this is. The file comes first so that a dump names its file even when
+ * the worker that wrote it was ended.
+ */
+export function testLabel(test: RunnerTestCase): string {
+  const retry = test.result?.retryCount ? ` (retry ${test.result.retryCount})` : '';
+  const repeat = test.result?.repeatCount ? ` (repeat ${test.result.repeatCount})` : '';
+  return `${path(test).join(' > ')}${retry}${repeat}`;
+}
+
+/** A hook's label: the suite (or the test it runs for) and the hook's kind. */
+export function hookLabel(kind: HookKind, owner: RunnerTestSuite | RunnerTestFile | RunnerTestCase): string {
+  const base = owner.type === 'test' ? testLabel(owner) : path(owner).join(' > ');
+  return `${base} [${kind}]`;
+}
+
+function path(task: Task): string[] {
+  const names: string[] = [];
+  for (let current: Task | undefined = task; current; current = parentOf(current))
+    names.unshift(current.name);
+  return names;
+}
+
+function parentOf(task: Task): Task | undefined {
+  if (task.type === 'suite' && 'filepath' in task) return undefined;
+  return task.suite ?? task.file;
+}
