@@ -5,78 +5,81 @@ import { markerLine, NODE, ROOT, type Run, run } from './helpers.js';
 const VITEST = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
 const PROJECT = 'test/fixtures/vitest-plugin';
 
-describe('the Vitest plugin arms every test and hook (forks pool)', () => {
-  let result: Run;
-  beforeAll(async () => {
-    result = await run(NODE, [VITEST, 'run', '--root', PROJECT]);
-  });
-  const dump = (label: string) => result.dumps().find((d) => d.json.label === label);
-
-  test('the run ends, failing, with one dump per hang', () => {
-    expect(result.code).toBe(1);
-    expect(
-      result
-        .dumps()
-        .map((d) => `${d.json.class} ${d.json.label}`)
-        .sort(),
-    ).toEqual([
-      'BLOCKED blocked.test.ts > validates a long sentence',
-      'WAITING waiting.test.ts > client > gets a greeting',
-      'WAITING waiting.test.ts > client > has a custom timeout',
-      'WAITING waiting.test.ts > setup that hangs > never starts [beforeEach]',
-    ]);
-    expect(result.stdout).toMatch(/Tests\s+3 failed \| 3 passed/);
-  });
-
-  test('BLOCKED: a ReDoS names its TypeScript line, and the worker is ended so the run goes on', () => {
-    const blocked = dump('blocked.test.ts > validates a long sentence');
-    expect(blocked?.json).toMatchObject({
-      class: 'BLOCKED',
-      budgetMs: 1000,
-      process: { runner: 'vitest' },
-      stuck: {
-        frame: {
-          file: `${PROJECT}/blocked.test.ts`,
-          line: markerLine('vitest-plugin/blocked.test.ts', 'plugin-redos'),
-        },
-      },
+describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
+  'the Vitest plugin arms every test and hook (%s pool)',
+  (pool) => {
+    let result: Run;
+    beforeAll(async () => {
+      result = await run(NODE, [VITEST, 'run', '--root', PROJECT, '--pool', pool]);
     });
-    expect(result.stdout).toContain(
-      'hangdump: "Worker exited unexpectedly" above: hangdump ended the worker running blocked.test.ts after its BLOCKED dump.',
-    );
-  });
+    const dump = (label: string) => result.dumps().find((d) => d.json.label === label);
 
-  test("WAITING: the budget is the test's own timeout, and Vitest's error names the dump", () => {
-    const greeting = dump('waiting.test.ts > client > gets a greeting');
-    expect(greeting?.json.budgetMs).toBe(1000);
-    expect(greeting?.json.resources.handles.map((h) => h.type)).toEqual(
-      expect.arrayContaining(['Server', 'Socket']),
-    );
-    expect(dump('waiting.test.ts > client > has a custom timeout')?.json.budgetMs).toBe(1500);
-    const dir = path.relative(ROOT, result.dumpDir);
-    expect(result.stderr).toMatch(
-      new RegExp(
-        `Test timed out in 1000ms\\.\\n.*\\nhangdump: WAITING; dump: .*${path.basename(greeting?.file ?? 'x')}`,
-      ),
-    );
-    expect(result.stderr).toMatch(/Test timed out in 1500ms\.\n.*\nhangdump: WAITING; dump: /);
-    expect(dir).not.toBe('');
-  });
+    test('the run ends, failing, with one dump per hang', () => {
+      expect(result.code).toBe(1);
+      expect(
+        result
+          .dumps()
+          .map((d) => `${d.json.class} ${d.json.label}`)
+          .sort(),
+      ).toEqual([
+        'BLOCKED blocked.test.ts > validates a long sentence',
+        'WAITING waiting.test.ts > client > gets a greeting',
+        'WAITING waiting.test.ts > client > has a custom timeout',
+        'WAITING waiting.test.ts > setup that hangs > never starts [beforeEach]',
+      ]);
+      expect(result.stdout).toMatch(/Tests\s+3 failed \| 3 passed/);
+    });
 
-  test('a hanging beforeEach is dumped as the hook, naming the test it ran for', () => {
-    const hook = dump('waiting.test.ts > setup that hangs > never starts [beforeEach]');
-    expect(hook?.json).toMatchObject({ class: 'WAITING', budgetMs: 1000 });
-    expect(result.stderr).toMatch(/Hook timed out in 1000ms\.\n.*\nhangdump: WAITING; dump: /);
-  });
+    test('BLOCKED: a ReDoS names its TypeScript line, and the worker is ended so the run goes on', () => {
+      const blocked = dump('blocked.test.ts > validates a long sentence');
+      expect(blocked?.json).toMatchObject({
+        class: 'BLOCKED',
+        budgetMs: 1000,
+        process: { runner: 'vitest' },
+        stuck: {
+          frame: {
+            file: `${PROJECT}/blocked.test.ts`,
+            line: markerLine('vitest-plugin/blocked.test.ts', 'plugin-redos'),
+          },
+        },
+      });
+      expect(result.stdout).toContain(
+        'hangdump: "Worker exited unexpectedly" above: hangdump ended the worker running blocked.test.ts after its BLOCKED dump.',
+      );
+    });
 
-  test('the reporter lists the dumps after the summary', () => {
-    const summary = result.stdout.slice(result.stdout.lastIndexOf('Duration'));
-    expect(summary).toContain('hangdump: 4 hang dumps written in this run');
-    expect(summary).toMatch(
-      /BLOCKED "blocked\.test\.ts > validates a long sentence" stuck at .*blocked\.test\.ts:\d+:\d+/,
-    );
-  });
-});
+    test("WAITING: the budget is the test's own timeout, and Vitest's error names the dump", () => {
+      const greeting = dump('waiting.test.ts > client > gets a greeting');
+      expect(greeting?.json.budgetMs).toBe(1000);
+      expect(greeting?.json.resources.handles.map((h) => h.type)).toEqual(
+        expect.arrayContaining(['Server', 'Socket']),
+      );
+      expect(dump('waiting.test.ts > client > has a custom timeout')?.json.budgetMs).toBe(1500);
+      const dir = path.relative(ROOT, result.dumpDir);
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `Test timed out in 1000ms\\.\\n.*\\nhangdump: WAITING; dump: .*${path.basename(greeting?.file ?? 'x')}`,
+        ),
+      );
+      expect(result.stderr).toMatch(/Test timed out in 1500ms\.\n.*\nhangdump: WAITING; dump: /);
+      expect(dir).not.toBe('');
+    });
+
+    test('a hanging beforeEach is dumped as the hook, naming the test it ran for', () => {
+      const hook = dump('waiting.test.ts > setup that hangs > never starts [beforeEach]');
+      expect(hook?.json).toMatchObject({ class: 'WAITING', budgetMs: 1000 });
+      expect(result.stderr).toMatch(/Hook timed out in 1000ms\.\n.*\nhangdump: WAITING; dump: /);
+    });
+
+    test('the reporter lists the dumps after the summary', () => {
+      const summary = result.stdout.slice(result.stdout.lastIndexOf('Duration'));
+      expect(summary).toContain('hangdump: 4 hang dumps written in this run');
+      expect(summary).toMatch(
+        /BLOCKED "blocked\.test\.ts > validates a long sentence" stuck at .*blocked\.test\.ts:\d+:\d+/,
+      );
+    });
+  },
+);
 
 test('a passing suite under the plugin writes no dump', async () => {
   const result = await run(NODE, [VITEST, 'run', '--root', PROJECT, 'passing']);

@@ -67,6 +67,15 @@ export function armHangDump(secondsOrOptions: number | HangDumpOptions): HangGua
 }
 
 /**
+ * For runner adapters: arms a guard like {@link armHangDump}, with its site captured elsewhere (where
+ * the test or hook was defined), so that a WAITING dump points at the user's code, not the runner's.
+ * @throws {TypeError | RangeError} for bad input, naming the option.
+ */
+export function armHangDumpAt(options: HangDumpOptions, site: CapturedStack): HangGuard {
+  return new Guard(resolveOptions(options), site);
+}
+
+/**
  * Wraps `fn` so that every call runs under a hang guard, disarmed when `fn` returns, throws, or its
  * promise settles (or, for a callback-style test that returns no promise, when its completion callback
  * is called). The wrapper keeps `fn`'s signature, `length` and source text, so runners that read

@@ -6,7 +6,7 @@ import type { CapturedStack } from '../stack/capture.js';
 import { writeStderr } from '../stderr.js';
 import { type Armed, WatchdogClient } from '../watchdog/client.js';
 import { State } from '../watchdog/protocol.js';
-import { waitingDumpWriter } from './lazy.js';
+import { preloadWaitingDumpWriter, waitingDumpWriter } from './lazy.js';
 import { processFacts, takeSnapshot } from './snapshot.js';
 
 /** Where the watchdog finds this thread's probes while it holds the thread paused. */
@@ -82,6 +82,16 @@ class GuardRuntime {
     this.#client.disarm(armed);
   }
 
+  /** Moves an armed slot to DUMPED; false when it is free, dumped, or being dumped as BLOCKED. */
+  #claim(slot: number): boolean {
+    const table = this.#client.table;
+    for (;;) {
+      const state = table.deadline(slot);
+      if (state <= 0 && state !== State.WAITING_SENT) return false;
+      if (table.transition(slot, state, State.DUMPED)) return true;
+    }
+  }
+
   #record(slot: number, generation: number): GuardRecord | undefined {
     const record = this.#records[slot];
     return record?.generation === generation ? record : undefined;
@@ -92,24 +102,32 @@ class GuardRuntime {
    * timeout, which may fire a moment before the watchdog's message arrives.
    */
   dumpNow(armed: Armed): DumpResult | undefined {
-    const record = this.#record(armed.slot, armed.generation);
-    const deadline = this.#client.table.deadline(armed.slot);
-    if (!record || (deadline <= 0 && deadline !== State.WAITING_SENT)) return record?.dump;
-    this.#takeWaiting(armed.slot, armed.generation, deadline);
-    return record.dump;
+    this.#takeWaiting(armed.slot, armed.generation);
+    return this.#record(armed.slot, armed.generation)?.dump;
   }
 
   #onWaiting(slot: number, generation: number): void {
-    this.#takeWaiting(slot, generation, State.WAITING_SENT);
+    if (waitingDumpWriter()) this.#takeWaiting(slot, generation);
+    else {
+      preloadWaitingDumpWriter().then(
+        () => this.#takeWaiting(slot, generation),
+        (error: unknown) => writeStderr(`hangdump: could not load the dump writer: ${String(error)}\n`),
+      );
+    }
   }
 
-  /** Writes the WAITING dump if the slot is still in the state `from` (not disarmed, not taken). */
-  #takeWaiting(slot: number, generation: number, from: number): void {
+  /**
+   * Writes the WAITING dump if the guard is still armed and no dump was taken: claims the slot from
+   * whatever it holds (its deadline, or the watchdog's request), so that the runner's timeout and the
+   * watchdog's message, racing each other, take one dump between them.
+   */
+  #takeWaiting(slot: number, generation: number): void {
     const record = this.#record(slot, generation);
     const config = this.#client.table.read(slot, generation);
-    if (!record || !config || !this.#client.table.transition(slot, from, State.DUMPED)) return;
+    const writer = waitingDumpWriter();
+    if (!record || !config || !writer || !this.#claim(slot)) return;
     try {
-      record.dump = waitingDumpWriter().writeWaitingDump(config, record.site);
+      record.dump = writer.writeWaitingDump(config, record.site);
     } catch (error) {
       writeStderr(`hangdump: could not take the WAITING dump of "${config.label}": ${String(error)}\n`);
     }

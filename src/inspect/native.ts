@@ -87,7 +87,7 @@ export function readNativeBlock(pid: number, tid: number = pid): NativeBlock {
   const number = syscallLine && /^\d+/.test(syscallLine) ? Number.parseInt(syscallLine, 10) : undefined;
   const syscall =
     number === undefined ? undefined : (SYSCALLS[process.arch]?.[number] ?? `syscall ${number}`);
-  const wchan = readProc(`${task}/wchan`);
+  const wchan = task && readProc(`${task}/wchan`);
   const children = descendantsOf(pid);
   let explanation: string;
   if (state === 'R')

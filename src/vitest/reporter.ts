@@ -55,7 +55,7 @@ export default class HangdumpReporter implements Reporter {
       log(`          ${relativePath(text, root)}`);
     }
     const crashed = errors.some((e) => /exited unexpectedly/i.test(messages(e)));
-    const ended = dumps.filter((d) => d.dump.class === 'BLOCKED' && d.dump.process.pid !== process.pid);
+    const ended = dumps.filter((d) => d.dump.class === 'BLOCKED');
     if (crashed && ended.length > 0) {
       const files = [...new Set(ended.map((d) => d.dump.label.split(' > ')[0]))].join(', ');
       log(

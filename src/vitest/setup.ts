@@ -4,6 +4,7 @@
  * every test and hook of the file under a guard.
  */
 import { beforeAll, inject, type RunnerTestFile } from 'vitest';
+import { preloadWaitingDumpWriter } from '../guard/lazy.js';
 import { instrumentFile, type Timeouts } from './instrument.js';
 import { PROVIDE_KEY, type WorkerOptions } from './options.js';
 import { loadRunnerApi } from './runner-api.js';
@@ -31,6 +32,17 @@ function providedOptions(): Provided {
 
 const options = providedOptions();
 const api = await loadRunnerApi();
+// The vm pools load modules through Vitest's own loader, where the dump writer cannot be loaded
+// synchronously at the moment of a timeout: load it now.
+if (
+  /^vm/.test(
+    String(
+      (globalThis as { __vitest_worker__?: { config?: { pool?: string } } }).__vitest_worker__?.config?.pool,
+    ),
+  )
+) {
+  await preloadWaitingDumpWriter();
+}
 
 // No parameter: Vitest reads a hook's first parameter as a fixture pattern (4.x); the file suite is
 // among the arguments in every version.

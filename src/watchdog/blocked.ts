@@ -9,7 +9,7 @@ import {
   writeStderr,
 } from '../dump/index.js';
 import type { NativeBlock } from '../dump/model.js';
-import { MainThreadInspector, type Paused, readNativeBlock } from '../inspect/index.js';
+import { GuardedThreadInspector, type Paused, readNativeBlock } from '../inspect/index.js';
 import { SourceMapper } from '../sourcemap/index.js';
 import type { DeadlineTable, SlotConfig } from './deadline-table.js';
 import { type FromWatchdog, PAUSE_GRACE_MS, State } from './protocol.js';
@@ -46,7 +46,13 @@ interface BlockedFacts {
 }
 
 /** The watchdog's one session on the guarded thread, connected at the first BLOCKED hang. */
-const inspector = new MainThreadInspector();
+let session: GuardedThreadInspector | undefined;
+
+function inspectorFor(context: BlockedContext): GuardedThreadInspector {
+  const { threadId } = context.process;
+  session ??= new GuardedThreadInspector({ isMainThread: threadId === 0, threadId });
+  return session;
+}
 
 interface Written {
   guard: Armed;
@@ -62,13 +68,18 @@ const NATIVE_RETURN_MS = 1000;
  */
 export async function dumpBlocked(context: BlockedContext, guards: BlockedGuard[]): Promise<void> {
   const { table } = context;
+  const inspector = inspectorFor(context);
   const armed = guards.flatMap((guard) => {
     const config = table.read(guard.slot, guard.generation);
     return config ? [{ ...guard, config }] : [];
   });
   if (armed.length === 0) return;
   const paused = await inspector.pause(PAUSE_GRACE_MS);
-  const native = paused ? undefined : readNativeBlock(context.process.pid);
+  const onMainThread = context.process.threadId === 0;
+  // /proc names the main thread (its tid is the pid); a worker thread's tid is not known here.
+  const native = paused
+    ? undefined
+    : readNativeBlock(context.process.pid, onMainThread ? context.process.pid : undefined);
   const written: Written[] = [];
   for (const guard of armed) {
     const snapshot = paused ? await readSnapshot(context, paused, guard) : undefined;
@@ -97,7 +108,7 @@ async function readSnapshot(
   paused: Paused,
   guard: BlockedGuard,
 ): Promise<GuardedSnapshot | undefined> {
-  const json = await inspector.evaluate(
+  const json = await inspectorFor(context).evaluate(
     paused,
     probe(context),
     `${probe(context)}.snapshot(${guard.slot}, ${guard.generation})`,
@@ -142,7 +153,7 @@ function writeBlockedDump(
     snapshot,
     processFallback: context.process,
     ...(native ? { native } : {}),
-    mapper: new SourceMapper(inspector.scripts),
+    mapper: new SourceMapper(inspectorFor(context).scripts),
     notes,
   });
   const written = writeDump(dump, facts.rewrite ?? guard.config.path);
@@ -164,6 +175,7 @@ async function endProcess(
   written: Written[],
 ): Promise<void> {
   const { exitCode } = guard.config;
+  const inspector = inspectorFor(context);
   let target = paused;
   if (!target && native && native.children.length > 0) {
     for (const child of native.children) {
@@ -181,6 +193,14 @@ async function endProcess(
         writeBlockedDump(context, each, { paused: target, snapshot, native, rewrite: result.file });
       }
     }
+  }
+  if (context.process.threadId !== 0) {
+    // A worker thread (a runner's thread pool): end that thread only, never the process around it.
+    writeStderr(`hangdump: ending worker thread ${context.process.threadId}, as onBlocked is 'exit'\n`);
+    if (!(await inspector.terminateWorker().catch(() => false))) {
+      writeStderr(`hangdump: could not end worker thread ${context.process.threadId}; it is left running\n`);
+    }
+    return;
   }
   writeStderr(
     `hangdump: ending the process (exit code ${target ? exitCode : 'SIGKILL'}), as onBlocked is 'exit'\n`,
