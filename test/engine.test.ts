@@ -107,6 +107,16 @@ describe('WAITING: the event loop turns, the guarded code waits', () => {
       expect.stringMatching(new RegExp(`^Socket 127\\.0\\.0\\.1:\\d+ -> 127\\.0\\.0\\.1:${port}, read 0 B`)),
     );
     expect(dump?.text).toContain(`Server  listening on 127.0.0.1:${port}`);
+    // No stack while WAITING: the answer is the socket this guard opened and still waits on.
+    expect(dump?.json.stuck).toMatchObject({
+      waitingOn: expect.stringMatching(new RegExp(`^Socket 127\\.0\\.0\\.1:\\d+ -> 127\\.0\\.0\\.1:${port}`)),
+      frame: {
+        file: relative('socket-never-answers'),
+        line: markerLine(fixture('socket-never-answers'), 'socket', 'CREATED'),
+      },
+    });
+    expect(dump?.json.resources.handles[0]).toMatchObject({ type: 'Socket', duringGuard: true, ref: true });
+    expect(dump?.text).toMatch(/^Waiting on Socket 127\.0\.0\.1:\d+ -> /m);
   });
 });
 

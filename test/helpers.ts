@@ -95,10 +95,10 @@ export function readDumps(dir: string): Dump[] {
     });
 }
 
-/** The 1-based line of a fixture that carries the marker comment `HANG: <id>`. */
-export function markerLine(fixture: string, id: string): number {
+/** The 1-based line of a fixture that carries the marker comment `HANG: <id>` (or `<kind>: <id>`). */
+export function markerLine(fixture: string, id: string, kind = 'HANG'): number {
   const lines = fs.readFileSync(path.join(ROOT, 'test/fixtures', fixture), 'utf8').split('\n');
-  const index = lines.findIndex((line) => line.includes(`HANG: ${id}`));
-  if (index < 0) throw new Error(`no marker HANG: ${id} in ${fixture}`);
+  const index = lines.findIndex((line) => line.includes(`${kind}: ${id}`));
+  if (index < 0) throw new Error(`no marker ${kind}: ${id} in ${fixture}`);
   return index + 1;
 }

@@ -58,7 +58,7 @@ describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
       const dir = path.relative(ROOT, result.dumpDir);
       expect(result.stderr).toMatch(
         new RegExp(
-          `Test timed out in 1000ms\\.\\n.*\\nhangdump: WAITING; dump: .*${path.basename(greeting?.file ?? 'x')}`,
+          `Test timed out in 1000ms\\.\\n.*\\nhangdump: WAITING at ${PROJECT}/waiting\\.test\\.ts:\\d+:\\d+; dump: .*${path.basename(greeting?.file ?? 'x')}`,
         ),
       );
       expect(result.stderr).toMatch(/Test timed out in 1500ms\.\n.*\nhangdump: WAITING; dump: /);

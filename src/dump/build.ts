@@ -1,9 +1,10 @@
-import type { ResourceSnapshot } from '../resources/snapshot.js';
+import type { HandleDetail, ResourceSnapshot } from '../resources/snapshot.js';
 import type { SourceFrame, SourceMapper } from '../sourcemap/index.js';
 import { isOwnCode, isUserCode, type RawFrame } from '../stack/frame.js';
 import { codeFrame } from './code-frame.js';
 import {
   type DumpFrame,
+  type DumpHandle,
   type HangClass,
   type HangDump,
   type NativeBlock,
@@ -52,10 +53,25 @@ export function buildDump(input: DumpInput): HangDump {
       source,
     };
   };
-  const stack = input.stack.filter((raw) => !isOwnCode(raw.url)).map(toDumpFrame);
-  const site = (input.snapshot?.site ?? []).filter((raw) => !isOwnCode(raw.url)).map(toDumpFrame);
+  const mapFrames = (raws: readonly RawFrame[]) => raws.filter((raw) => !isOwnCode(raw.url)).map(toDumpFrame);
+  const stack = mapFrames(input.stack);
+  const site = mapFrames(input.snapshot?.site ?? []);
+  const handles = rankHandles(
+    (input.snapshot?.resources.handles ?? []).map((handle) => ({
+      handle,
+      ...(handle.createdAt ? { createdAt: mapFrames(handle.createdAt) } : {}),
+    })),
+    input.label,
+  );
+  // A WAITING thread has no stack: the best answer is the resource this guard created and still waits on.
+  const waitedOn =
+    input.class === 'WAITING'
+      ? handles.find((h) => h.duringGuard && h.createdAt?.some((f) => f.frame.user))
+      : undefined;
+  const waitedAt = waitedOn?.createdAt?.find((f) => f.frame.user);
   const culprit =
     stack.find((f) => f.frame.user) ??
+    waitedAt ??
     (input.class === 'WAITING' ? site.find((f) => f.frame.user) : undefined);
   const lines = culprit ? input.mapper.sourceLines(culprit.source) : undefined;
   const label =
@@ -78,14 +94,24 @@ export function buildDump(input: DumpInput): HangDump {
           stuck: {
             frame: culprit.frame,
             code: lines ? codeFrame(lines, culprit.frame.line) : [],
-            ...(stack.includes(culprit) ? {} : { atGuard: true }),
+            ...(stack.includes(culprit)
+              ? {}
+              : culprit === waitedAt && waitedOn
+                ? { waitingOn: `${waitedOn.type} ${waitedOn.description}`.trim() }
+                : { atGuard: true }),
           },
         }
       : {}),
     stack: stack.map((f) => f.frame),
     site: site.map((f) => f.frame),
     ...(input.native ? { native: input.native } : {}),
-    resources: input.snapshot?.resources ?? { active: [], handles: [] },
+    resources: {
+      active: input.snapshot?.resources.active ?? [],
+      handles: handles.map(({ createdAt, ...handle }) => ({
+        ...handle,
+        ...(createdAt ? { createdAt: createdAt.map((f) => f.frame) } : {}),
+      })),
+    },
     process: processFacts,
     notes: input.notes,
   };
@@ -104,4 +130,29 @@ function relativeFrame(frame: SourceFrame, cwd: string, user: boolean): DumpFram
       ? { generated: { ...frame.generated, file: relativePath(frame.generated.file, cwd) } }
       : {}),
   };
+}
+
+interface RankedHandle extends Omit<DumpHandle, 'createdAt'> {
+  createdAt?: { frame: DumpFrame; source: SourceFrame }[];
+}
+
+/**
+ * Most relevant first: created while the dumped guard was armed, by user code, keeping the event
+ * loop alive. The sort is stable, so Node's own order breaks ties.
+ */
+function rankHandles(
+  handles: { handle: HandleDetail; createdAt?: { frame: DumpFrame; source: SourceFrame }[] }[],
+  label: string,
+): RankedHandle[] {
+  const ranked = handles.map(({ handle, createdAt }): RankedHandle => {
+    const { guard, createdAt: _raw, ...rest } = handle;
+    return {
+      ...rest,
+      ...(label !== '' && guard === label ? { duringGuard: true } : {}),
+      ...(createdAt ? { createdAt } : {}),
+    };
+  });
+  const score = (h: RankedHandle) =>
+    (h.duringGuard ? 4 : 0) + (h.createdAt?.some((f) => f.frame.user) ? 2 : 0) + (h.ref === false ? 0 : 1);
+  return ranked.sort((a, b) => score(b) - score(a));
 }

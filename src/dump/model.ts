@@ -2,7 +2,6 @@
  * The dump: one model, written twice — as text for people (`*.txt`) and as its JSON twin (`*.json`)
  * for tools. The JSON is versioned by `schemaVersion`; readers check it (see `parseDump`).
  */
-import type { ResourceSnapshot } from '../resources/snapshot.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -22,6 +21,28 @@ export interface DumpFrame {
   user: boolean;
   /** Where V8 ran it, when a source map moved the position. */
   generated?: { file: string; line: number; column: number };
+}
+
+/** A live handle in a dump. */
+export interface DumpHandle {
+  /** `Server`, `Socket`, `ChildProcess`, … */
+  type: string;
+  /** `listening on 127.0.0.1:8080`, `127.0.0.1:50312 -> 127.0.0.1:8080, read 0 B…`, `pid 4242: sleep 60`. */
+  description: string;
+  /** Whether it keeps the event loop alive. */
+  ref?: boolean;
+  /** Created while this dump's guard was armed (during this test). */
+  duringGuard?: boolean;
+  /** Where it was created, innermost first, when hangdump saw it created. */
+  createdAt?: DumpFrame[];
+}
+
+/** What was alive at the dump. */
+export interface DumpResources {
+  /** Every live resource by type with counts, as Node names them (timers and requests included). */
+  active: { type: string; count: number }[];
+  /** The live handles, most relevant first: created during the guard, from user code, keeping the loop alive. */
+  handles: DumpHandle[];
 }
 
 /** The lines around the stuck position; `marker` is true on the stuck line. */
@@ -77,17 +98,24 @@ export interface HangDump {
   armedAt: string;
   dumpedAt: string;
   /**
-   * The innermost frame of user code where the thread is stuck, with the code around it. With
-   * `atGuard`, the stuck position is not known (a WAITING thread has no stack) and this is where the
-   * guard was set instead.
+   * The innermost frame of user code where the thread is stuck, with the code around it. A WAITING
+   * thread has no stack: then this is where the resource it most likely waits on was created
+   * (`waitingOn`), else where the guard was set (`atGuard`).
    */
-  stuck?: { frame: DumpFrame; code: CodeLine[]; atGuard?: boolean };
+  stuck?: {
+    frame: DumpFrame;
+    code: CodeLine[];
+    /** No stack is known (WAITING): this is where the guard was set. */
+    atGuard?: boolean;
+    /** WAITING: the resource the code most likely waits on, created at `frame`. */
+    waitingOn?: string;
+  };
   /** BLOCKED: the paused thread's stack, innermost first. */
   stack: DumpFrame[];
   /** Where the guard was set (the test's definition, the `armHangDump` call), when known. */
   site: DumpFrame[];
   native?: NativeBlock;
-  resources: ResourceSnapshot;
+  resources: DumpResources;
   process: ProcessFacts;
   /** What the dump could not gather, in words (the dump is still written). */
   notes: string[];

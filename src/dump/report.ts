@@ -6,9 +6,7 @@ import type { WrittenDump } from './write.js';
 
 /** Says on stderr, in one line each, where a dump went. */
 export function reportDump(dump: HangDump, written: WrittenDump | undefined): void {
-  const where = dump.stuck
-    ? ` ${dump.stuck.atGuard ? 'guarded at' : 'stuck at'} ${formatPosition(dump.stuck.frame)};`
-    : '';
+  const where = dump.stuck ? ` ${stuckVerb(dump.stuck)} ${formatPosition(dump.stuck.frame)};` : '';
   if (written === undefined) {
     writeStderr(`hangdump: ${dump.class} "${dump.label}":${where} the dump could not be written anywhere\n`);
     return;
@@ -20,4 +18,10 @@ export function reportDump(dump: HangDump, written: WrittenDump | undefined): vo
     );
   }
   writeStderr(`hangdump: ${dump.class} "${dump.label}" exceeded its budget;${where} dump: ${shown}\n`);
+}
+
+/** How a dump's stuck position reads in one line. */
+export function stuckVerb(stuck: NonNullable<HangDump['stuck']>): string {
+  if (stuck.waitingOn) return `waiting on ${stuck.waitingOn.split(' ')[0]} created at`;
+  return stuck.atGuard ? 'guarded at' : 'stuck at';
 }

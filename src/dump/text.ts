@@ -51,9 +51,11 @@ export function formatCode(code: readonly CodeLine[], column: number): string[] 
 export function renderText(dump: HangDump): string {
   const out: string[] = [dump.headline, ''];
   if (dump.stuck) {
-    const { frame, code, atGuard } = dump.stuck;
+    const { frame, code, atGuard, waitingOn } = dump.stuck;
     const name = frame.functionName ? ` in ${frame.functionName}` : '';
-    out.push(`${atGuard ? 'Guarded at' : 'Stuck at'} ${formatPosition(frame)}${name}`);
+    if (waitingOn)
+      out.push(`Waiting on ${waitingOn}`, `  created at ${formatPosition(frame)}${name}, during this guard`);
+    else out.push(`${atGuard ? 'Guarded at' : 'Stuck at'} ${formatPosition(frame)}${name}`);
     out.push(...formatCode(code, frame.column).map((l) => `  ${l}`), '');
   }
   if (dump.class === 'WAITING') {
@@ -98,8 +100,16 @@ function renderResources(dump: HangDump): string[] {
   if (total === 0 && handles.length === 0) return ['Live resources: none'];
   const out = [`Live resources (${total}):`];
   for (const { type, count } of active) out.push(`  ${type} ×${count}`);
-  if (handles.length > 0) out.push('Handles:');
-  for (const handle of handles)
-    out.push(`  ${handle.type}${handle.description ? `  ${handle.description}` : ''}`);
+  if (handles.length > 0) out.push('Handles (most relevant first):');
+  for (const handle of handles) {
+    const flags = [handle.duringGuard ? 'created during this guard' : '', handle.ref === false ? 'unref' : '']
+      .filter(Boolean)
+      .join(', ');
+    out.push(
+      `  ${handle.type}${handle.description ? `  ${handle.description}` : ''}${flags ? `  (${flags})` : ''}`,
+    );
+    const origin = handle.createdAt?.find((f) => f.user);
+    if (origin) out.push(`      created ${formatFrame(origin)}`);
+  }
   return out;
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import type { DumpResult } from '../dump/result.js';
 import type { ResolvedOptions } from '../options.js';
+import { startTracking } from '../resources/tracker.js';
 import type { CapturedStack } from '../stack/capture.js';
 import { writeStderr } from '../stderr.js';
 import { type Armed, WatchdogClient } from '../watchdog/client.js';
@@ -23,6 +24,8 @@ export interface Probe {
 /** A guard's thread-side record: what shared memory cannot hold. */
 export interface GuardRecord {
   readonly site: CapturedStack | undefined;
+  /** The label, or '' when the site names the guard. */
+  readonly label: string;
   generation: number;
   dump: DumpResult | undefined;
 }
@@ -50,6 +53,8 @@ function exitNow(code: number): void {
  */
 class GuardRuntime {
   readonly #records: (GuardRecord | undefined)[] = [];
+  /** Armed guards in arming order: the last one is "the current test" for resources created now. */
+  readonly #armed: GuardRecord[] = [];
   readonly #client: WatchdogClient;
 
   constructor() {
@@ -61,6 +66,7 @@ class GuardRuntime {
       snapshot: (slot, generation) => JSON.stringify(takeSnapshot(this.#record(slot, generation)?.site)),
       exit: exitNow,
     };
+    startTracking(() => this.#armed.at(-1)?.label);
     this.#client = new WatchdogClient(probeId, processFacts(), {
       onWaiting: (slot, generation) => this.#onWaiting(slot, generation),
       onBlocked: (slot, generation, result) => {
@@ -74,11 +80,16 @@ class GuardRuntime {
     const armed = this.#client.arm(options);
     record.generation = armed.generation;
     this.#records[armed.slot] = record;
+    this.#armed.push(record);
     return armed;
   }
 
   disarm(armed: Armed): void {
-    if (this.#records[armed.slot]?.generation === armed.generation) this.#records[armed.slot] = undefined;
+    const record = this.#record(armed.slot, armed.generation);
+    if (record) {
+      this.#records[armed.slot] = undefined;
+      this.#armed.splice(this.#armed.lastIndexOf(record), 1);
+    }
     this.#client.disarm(armed);
   }
 
@@ -127,7 +138,7 @@ class GuardRuntime {
     const writer = waitingDumpWriter();
     if (!record || !config || !writer || !this.#claim(slot)) return;
     try {
-      record.dump = writer.writeWaitingDump(config, record.site);
+      record.dump = writer.writeWaitingDump(config, takeSnapshot(record.site));
     } catch (error) {
       writeStderr(`hangdump: could not take the WAITING dump of "${config.label}": ${String(error)}\n`);
     }

@@ -1,21 +1,17 @@
 import { now, toEpoch } from '../clock.js';
+import type { GuardedSnapshot } from '../dump/build.js';
 import { buildDump, type DumpResult, reportDump, toResult, writeDump } from '../dump/index.js';
 import { readOwnScripts } from '../inspect/same-thread.js';
 import { SourceMapper } from '../sourcemap/index.js';
-import type { CapturedStack } from '../stack/capture.js';
 import type { SlotConfig } from '../watchdog/deadline-table.js';
-import { takeSnapshot } from './snapshot.js';
 
 /**
  * Writes a WAITING dump on the guarded thread itself: its event loop turns, so it can read its own
  * resources and scripts directly, synchronously, before any cleanup (afterEach, a runner's timeout
- * handling) has run.
+ * handling) has run. The snapshot is taken by the caller: this module is loaded apart from the rest,
+ * possibly by another module loader, and must not rely on the module state the tracker keeps.
  */
-export function writeWaitingDump(
-  config: SlotConfig,
-  site: CapturedStack | undefined,
-): DumpResult | undefined {
-  const snapshot = takeSnapshot(site);
+export function writeWaitingDump(config: SlotConfig, snapshot: GuardedSnapshot): DumpResult | undefined {
   const dump = buildDump({
     class: 'WAITING',
     label: config.label,

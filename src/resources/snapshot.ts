@@ -1,3 +1,7 @@
+import { readFrames } from '../stack/capture.js';
+import type { RawFrame } from '../stack/frame.js';
+import { creationOf } from './tracker.js';
+
 /**
  * What keeps the guarded thread's event loop busy, read for free at dump time: Node names every live
  * resource (`getActiveResourcesInfo`) and hands out the live handle objects, whose own fields give
@@ -10,6 +14,12 @@ export interface HandleDetail {
   type: string;
   /** One line for people: `127.0.0.1:50312 -> 127.0.0.1:8080`, `pid 4242: sleep 60`. */
   description: string;
+  /** Whether it keeps the event loop alive. */
+  ref?: boolean;
+  /** The guard armed when it was created, if it was created while one was. */
+  guard?: string;
+  /** Where it was created (innermost first), when hangdump saw it created. */
+  createdAt?: RawFrame[];
 }
 
 /** The live resources at the moment of a dump. */
@@ -41,11 +51,20 @@ export function snapshotResources(): ResourceSnapshot {
 
 function describeHandle(handle: Described): HandleDetail {
   const type = handle.constructor?.name ?? typeof handle;
+  const detail: HandleDetail = { type, description: '' };
   try {
-    return { type, description: describe(type, handle) };
+    detail.description = describe(type, handle);
+    const ref = refOf(handle);
+    if (ref !== undefined) detail.ref = ref;
   } catch {
-    return { type, description: '' };
+    // A handle in a state its own accessors reject: listed by type.
   }
+  const creation = creationOf(handle);
+  if (creation) {
+    detail.createdAt = readFrames(creation.stack);
+    if (creation.guard !== undefined) detail.guard = creation.guard;
+  }
+  return detail;
 }
 
 function describe(type: string, handle: Described): string {
@@ -82,4 +101,12 @@ function describeChild(child: Described): string {
 
 function formatAddress({ address, port }: { address: string; port: number }): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** Whether a handle keeps the loop alive: its own `hasRef()` (timers, servers) or its native handle's. */
+function refOf(handle: Described): boolean | undefined {
+  const holder = [handle, handle._handle as Described | undefined].find(
+    (h) => typeof h?.hasRef === 'function',
+  );
+  return holder ? Boolean((holder.hasRef as () => boolean).call(holder)) : undefined;
 }

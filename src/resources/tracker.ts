@@ -1,0 +1,53 @@
+import { subscribe } from 'node:diagnostics_channel';
+import { type CapturedStack, captureStack } from '../stack/capture.js';
+
+/** Where and during which guard a resource was created. */
+export interface Creation {
+  stack: CapturedStack;
+  /** The label of the innermost guard armed on this thread when it was created. */
+  guard: string | undefined;
+}
+
+/**
+ * Node's own diagnostics channels announce each socket, server, HTTP request, child process and
+ * worker as it is created: subscribing costs nothing measurable, and these resources are rare
+ * enough that capturing a stack for each (a few microseconds, formatted only if a dump needs it)
+ * stays far below the noise. Timers, immediates and promises, which are frequent, are not tracked
+ * here: a dump reads what it needs of them at dump time.
+ */
+const CHANNELS: Record<string, string> = {
+  'net.client.socket': 'socket',
+  'net.server.socket': 'socket',
+  'tracing:net.server.listen:asyncStart': 'server',
+  'http.client.request.start': 'request',
+  child_process: 'process',
+  worker_threads: 'worker',
+};
+
+/** Keyed by the resource object itself: a record lives exactly as long as its resource. */
+const creations = new WeakMap<object, Creation>();
+let started = false;
+
+/**
+ * Starts recording creations on this thread, once. `currentGuard` names the guard armed at the
+ * moment of each creation.
+ */
+export function startTracking(currentGuard: () => string | undefined): void {
+  if (started) return;
+  started = true;
+  for (const [channel, field] of Object.entries(CHANNELS)) {
+    subscribe(channel, function onCreated(message) {
+      const resource = (message as Record<string, unknown>)[field];
+      if (resource && typeof resource === 'object' && !creations.has(resource)) {
+        creations.set(resource, { stack: captureStack(onCreated), guard: currentGuard() });
+      }
+    });
+  }
+}
+
+/** The recorded creation of a resource, or of the HTTP request a socket carries. */
+export function creationOf(resource: object): Creation | undefined {
+  return (
+    creations.get(resource) ?? creations.get((resource as { _httpMessage?: object })._httpMessage ?? resource)
+  );
+}
