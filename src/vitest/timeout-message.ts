@@ -5,7 +5,7 @@ import type { DumpResult } from '../dump/result.js';
  * Adds one line to a runner's timeout error: where the test was stuck and where the dump is, so the
  * failure says what `Test timed out in 5000ms` never did.
  */
-export function explainTimeout(error: Error, dump: DumpResult): void {
+export function explainTimeout(error: { message: string; stack?: string }, dump: DumpResult): void {
   const where = dump.position ? ` at ${dump.position}` : '';
   const line = `hangdump: ${dump.class}${where}; dump: ${relativePath(dump.file, process.cwd())}`;
   if (error.message.includes(line)) return;
