@@ -23,11 +23,13 @@ describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
           .sort(),
       ).toEqual([
         'BLOCKED blocked.test.ts > validates a long sentence',
+        'WAITING concurrent.test.ts > in parallel > waits for the first signal',
+        'WAITING concurrent.test.ts > in parallel > waits for the second signal',
         'WAITING waiting.test.ts > client > gets a greeting',
         'WAITING waiting.test.ts > client > has a custom timeout',
         'WAITING waiting.test.ts > setup that hangs > never starts [beforeEach]',
       ]);
-      expect(result.stdout).toMatch(/Tests\s+3 failed \| 3 passed/);
+      expect(result.stdout).toMatch(/Tests\s+5 failed \| 3 passed/);
     });
 
     test('BLOCKED: a ReDoS names its TypeScript line, and the worker is ended so the run goes on', () => {
@@ -65,6 +67,14 @@ describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
       expect(dir).not.toBe('');
     });
 
+    test('concurrent tests hanging together get a dump each', () => {
+      const first = dump('concurrent.test.ts > in parallel > waits for the first signal');
+      const second = dump('concurrent.test.ts > in parallel > waits for the second signal');
+      expect(first?.json.budgetMs).toBe(1000);
+      expect(second?.json.budgetMs).toBe(1000);
+      expect(first?.file).not.toBe(second?.file);
+    });
+
     test('a hanging beforeEach is dumped as the hook, naming the test it ran for', () => {
       const hook = dump('waiting.test.ts > setup that hangs > never starts [beforeEach]');
       expect(hook?.json).toMatchObject({ class: 'WAITING', budgetMs: 1000 });
@@ -73,7 +83,7 @@ describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
 
     test('the reporter lists the dumps after the summary', () => {
       const summary = result.stdout.slice(result.stdout.lastIndexOf('Duration'));
-      expect(summary).toContain('hangdump: 4 hang dumps written in this run');
+      expect(summary).toContain('hangdump: 6 hang dumps written in this run');
       expect(summary).toMatch(
         /BLOCKED "blocked\.test\.ts > validates a long sentence" stuck at .*blocked\.test\.ts:\d+:\d+/,
       );
@@ -86,4 +96,18 @@ test('a passing suite under the plugin writes no dump', async () => {
   expect(result.code).toBe(0);
   expect(result.dumps()).toEqual([]);
   expect(result.stdout).not.toContain('hangdump:');
+});
+
+test('runDeadline: when it passes, the worker dumps what it runs and the run ends, failing', async () => {
+  const result = await run(NODE, [VITEST, 'run', '--root', 'test/fixtures/vitest-deadline']);
+  expect(result.code).toBe(1);
+  expect(result.dumps().map((d) => `${d.json.class} ${d.json.label}`)).toEqual([
+    'WAITING slow.test.ts [run deadline]',
+  ]);
+  expect(result.stderr).toContain('hangdump: the run deadline (2s) has passed: ending the run.');
+  expect(result.stderr).toMatch(
+    /hangdump: 1 hang dump written in this run\n {2}WAITING "slow\.test\.ts \[run deadline\]"/,
+  );
+  // The test alone would have taken a minute.
+  expect(result.ms).toBeLessThan(30_000);
 });

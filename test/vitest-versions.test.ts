@@ -20,6 +20,8 @@ describe.each(VERSIONS)('$runner', ({ runner, node, pools, summary }) => {
     const dumps = result.dumps();
     expect(dumps.map((d) => `${d.json.class} ${d.json.label}`).sort()).toEqual([
       'BLOCKED blocked.test.ts > validates a long sentence',
+      'WAITING concurrent.test.ts > in parallel > waits for the first signal',
+      'WAITING concurrent.test.ts > in parallel > waits for the second signal',
       'WAITING waiting.test.ts > client > gets a greeting',
       'WAITING waiting.test.ts > client > has a custom timeout',
       'WAITING waiting.test.ts > setup that hangs > never starts [beforeEach]',
@@ -32,6 +34,6 @@ describe.each(VERSIONS)('$runner', ({ runner, node, pools, summary }) => {
     expect(result.stdout + result.stderr).toMatch(
       /Test timed out in 1000ms\.\n.*\nhangdump: WAITING at .*waiting\.test\.ts:\d+:\d+; dump: /,
     );
-    if (summary) expect(result.stdout).toContain('hangdump: 4 hang dumps written in this run');
+    if (summary) expect(result.stdout).toContain('hangdump: 6 hang dumps written in this run');
   });
 });

@@ -12,6 +12,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Vite } from 'vitest/node';
 import { type HangdumpVitestOptions, PROVIDE_KEY, resolveVitestOptions } from './options.js';
+import { listRunDumps } from './summary.js';
 
 export type { HangdumpVitestOptions } from './options.js';
 
@@ -41,10 +42,35 @@ export function hangdump(options: HangdumpVitestOptions = {}): Vite.Plugin {
           hookTimeout: config.hookTimeout,
         } as never,
       );
+      if (resolved.runDeadlineAt !== undefined && !vitest.config.watch) {
+        endRunAtDeadline(resolved.runDeadlineAt, String(options.runDeadline), (line) => {
+          vitest.logger.error(line);
+          listRunDumps(vitest.config.root, resolved.dir, startedAt, (dumpLine) =>
+            vitest.logger.error(dumpLine),
+          );
+        });
+      }
       const reporters = vitest.config.reporters as unknown as [string, object][];
       if (!reporters.some(([name]) => name === REPORTER_FILE)) {
         reporters.push([REPORTER_FILE, { dir: resolved.dir, startedAt }]);
       }
     },
   };
+}
+
+/** Time the workers get, after the run deadline, to write their dumps. */
+const DEADLINE_GRACE_MS = 3000;
+
+/**
+ * Ends the run when its deadline has passed and the workers have had time to dump what they were
+ * doing: a CI job with a hard limit then ends with the answer, and a non-zero code.
+ */
+function endRunAtDeadline(at: number, shown: string, log: (line: string) => void): void {
+  setTimeout(
+    () => {
+      log(`hangdump: the run deadline (${shown}) has passed: ending the run.`);
+      process.exit(1);
+    },
+    Math.max(0, at - Date.now()) + DEADLINE_GRACE_MS,
+  ).unref();
 }

@@ -41,6 +41,22 @@ type TestContext = { task?: RunnerTestCase; signal?: AbortSignal };
  */
 export function instrumentFile(file: RunnerTestFile, context: InstrumentContext): void {
   instrumentSuite(file, context);
+  guardRunDeadline(file, context);
+}
+
+/**
+ * With a run deadline, the whole file is guarded until it: when the deadline passes, the file's
+ * worker dumps what it is doing (its test in flight, its stack if blocked).
+ */
+function guardRunDeadline(file: RunnerTestFile, { getHooks, options, settings }: InstrumentContext): void {
+  const remainingMs = options.runDeadlineAt === undefined ? undefined : options.runDeadlineAt - Date.now();
+  if (remainingMs === undefined || remainingMs <= 0) return;
+  const guard = armFor(`${file.name} [run deadline]`, remainingMs, options);
+  const hooks = getHooks(file) as unknown as Hooks;
+  const disarm = mark(() => guard.disarm());
+  // Last of the file's afterAll hooks: 'stack' runs them last-registered first.
+  if (settings.hookSequence === 'stack') hooks.afterAll.unshift(disarm);
+  else hooks.afterAll.push(disarm);
 }
 
 function instrumentSuite(suite: Suite, context: InstrumentContext): void {

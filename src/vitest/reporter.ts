@@ -2,12 +2,8 @@
  * hangdump's Vitest reporter (added by the plugin, or `reporters: ['default', 'hangdump/vitest/reporter']`):
  * after the summary, one line per dump written during the run, and what ended a worker.
  */
-import path from 'node:path';
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
-import { relativePath } from '../dump/paths.js';
-import { findDumps } from '../dump/read.js';
-import { formatPosition } from '../dump/text.js';
-import { DEFAULT_DIR } from '../options.js';
+import { listRunDumps } from './summary.js';
 
 /** Options of the reporter. */
 export interface HangdumpReporterOptions {
@@ -40,20 +36,8 @@ export default class HangdumpReporter implements Reporter {
     const vitest = this.#vitest;
     if (!vitest) return;
     const root = vitest.config.root;
-    const dir = path.resolve(root, process.env.HANGDUMP_DIR || this.#options.dir || DEFAULT_DIR);
-    // A second's slack: dump times come from the workers' clocks.
-    const { dumps } = findDumps([dir], { since: new Date(this.#startedAt - 1000) });
-    if (dumps.length === 0) return;
     const log = (line: string) => vitest.logger.log(line);
-    log('');
-    log(`hangdump: ${dumps.length} hang dump${dumps.length === 1 ? '' : 's'} written in this run`);
-    for (const { dump, text } of dumps) {
-      const where = dump.stuck
-        ? ` ${dump.stuck.atGuard ? 'guarded at' : 'stuck at'} ${formatPosition(dump.stuck.frame)}`
-        : '';
-      log(`  ${dump.class.padEnd(7)} "${dump.label}"${where}`);
-      log(`          ${relativePath(text, root)}`);
-    }
+    const dumps = listRunDumps(root, this.#options.dir, this.#startedAt, log);
     const crashed = errors.some((e) => /exited unexpectedly/i.test(messages(e)));
     const ended = dumps.filter((d) => d.dump.class === 'BLOCKED');
     if (crashed && ended.length > 0) {
