@@ -38,6 +38,9 @@ await build({
   logLevel: 'warning',
 });
 if (fs.existsSync('dist/cli.js')) fs.chmodSync('dist/cli.js', 0o755);
+// Jest runs setup files through its CommonJS registry, which cannot load ES modules: `hangdump/jest`
+// is a CommonJS file (required as is) that loads the bundled jest-setup.js with Node's own loader.
+if (fs.existsSync('src/jest/setup.cjs')) fs.copyFileSync('src/jest/setup.cjs', 'dist/jest-setup.cjs');
 
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
   stdio: 'inherit',
