@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { EXPECTED_DUMPS } from './fixtures/vitest-plugin/expected.js';
 import { markerLine, NODE, ROOT, type Run, run } from './helpers.js';
 
 const VITEST = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
@@ -21,14 +22,7 @@ describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
           .dumps()
           .map((d) => `${d.json.class} ${d.json.label}`)
           .sort(),
-      ).toEqual([
-        'BLOCKED blocked.test.ts > validates a long sentence',
-        'WAITING concurrent.test.ts > in parallel > waits for the first signal',
-        'WAITING concurrent.test.ts > in parallel > waits for the second signal',
-        'WAITING waiting.test.ts > client > gets a greeting',
-        'WAITING waiting.test.ts > client > has a custom timeout',
-        'WAITING waiting.test.ts > setup that hangs > never starts [beforeEach]',
-      ]);
+      ).toEqual(EXPECTED_DUMPS);
       expect(result.stdout).toMatch(/Tests\s+5 failed \| 3 passed/);
     });
 

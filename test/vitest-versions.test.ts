@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { EXPECTED_DUMPS } from './fixtures/vitest-plugin/expected.js';
 import { markerLine, NODE, NODE24, ROOT, run, runnerProject } from './helpers.js';
 
 // The root's Vitest 4 runs the full plugin suite (vitest-plugin.test.ts); here the other supported
@@ -18,14 +19,7 @@ describe.each(VERSIONS)('$runner', ({ runner, node, pools, summary }) => {
     const result = await run(node as string, [vitest, 'run', '--root', project, '--pool', pool]);
     expect(result.code).toBe(1);
     const dumps = result.dumps();
-    expect(dumps.map((d) => `${d.json.class} ${d.json.label}`).sort()).toEqual([
-      'BLOCKED blocked.test.ts > validates a long sentence',
-      'WAITING concurrent.test.ts > in parallel > waits for the first signal',
-      'WAITING concurrent.test.ts > in parallel > waits for the second signal',
-      'WAITING waiting.test.ts > client > gets a greeting',
-      'WAITING waiting.test.ts > client > has a custom timeout',
-      'WAITING waiting.test.ts > setup that hangs > never starts [beforeEach]',
-    ]);
+    expect(dumps.map((d) => `${d.json.class} ${d.json.label}`).sort()).toEqual(EXPECTED_DUMPS);
     const relative = path.relative(ROOT, project);
     expect(dumps.find((d) => d.json.class === 'BLOCKED')?.json.stuck?.frame).toMatchObject({
       file: `${relative}/blocked.test.ts`,
