@@ -41,6 +41,16 @@ describe('BLOCKED: the event loop does not turn', () => {
     expect(result.stderr).not.toContain('Waiting for the debugger');
   });
 
+  test('a BLOCKED dump lists the live timers too', async () => {
+    const result = await runFixture(fixture('busy-loop'));
+    expect(result.dumps()[0]?.json.resources.timers).toContainEqual(
+      expect.objectContaining({
+        durationMs: 30_000,
+        callback: expect.objectContaining({ line: markerLine(fixture('busy-loop'), 'reminder', 'TIMER') }),
+      }),
+    );
+  });
+
   test('execSync: names the native call and the child, then finds the JavaScript line', async () => {
     const result = await runFixture(fixture('exec-sync'));
     expect(result.code).toBe(70);
@@ -94,6 +104,20 @@ describe('WAITING: the event loop turns, the guarded code waits', () => {
       stuck: { atGuard: true, frame: { file: relative('never-resolves') } },
     });
     expect(dump?.json.resources.active).toContainEqual({ type: 'Timeout', count: 2 });
+    // Timers are read through the inspector: duration, and where the callback is.
+    expect(dump?.json.resources.timers).toContainEqual({
+      repeat: false,
+      durationMs: 3000,
+      ref: true,
+      name: '',
+      callback: expect.objectContaining({
+        file: relative('never-resolves'),
+        line: markerLine(fixture('never-resolves'), 'keep-alive', 'TIMER'),
+      }),
+    });
+    expect(dump?.text).toMatch(
+      /^ {2}setTimeout 3000 ms, callback at test\/fixtures\/engine\/never-resolves\.mjs:\d+:\d+$/m,
+    );
   });
 
   test('a socket that never answers: the server and both ends are listed', async () => {

@@ -1,3 +1,4 @@
+import type { TimerDetail } from '../inspect/timers.js';
 import type { HandleDetail, ResourceSnapshot } from '../resources/snapshot.js';
 import type { SourceFrame, SourceMapper } from '../sourcemap/index.js';
 import { isOwnCode, isUserCode, type RawFrame } from '../stack/frame.js';
@@ -39,6 +40,8 @@ export interface DumpInput {
   /** Used when the snapshot could not be read (a thread blocked in native code runs no JavaScript). */
   processFallback: ProcessFacts;
   native?: NativeBlock;
+  /** Live timers, read through the inspector. */
+  timers?: TimerDetail[];
   mapper: SourceMapper;
   notes: string[];
 }
@@ -111,6 +114,11 @@ export function buildDump(input: DumpInput): HangDump {
         ...handle,
         ...(createdAt ? { createdAt: createdAt.map((f) => f.frame) } : {}),
       })),
+      timers: (input.timers ?? []).map(({ location, ...timer }) => {
+        if (!location) return timer;
+        const source = input.mapper.mapLocation(location, timer.name);
+        return { ...timer, callback: relativeFrame(source, processFacts.cwd, isUserCode(source.file)) };
+      }),
     },
     process: processFacts,
     notes: input.notes,

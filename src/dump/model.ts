@@ -37,12 +37,27 @@ export interface DumpHandle {
   createdAt?: DumpFrame[];
 }
 
+/** A live timer in a dump. */
+export interface DumpTimer {
+  /** `setInterval` rather than `setTimeout`. */
+  repeat: boolean;
+  durationMs: number;
+  /** Whether it keeps the event loop alive. */
+  ref: boolean;
+  /** The callback's name, if it has one. */
+  name: string;
+  /** Where the callback is (not known for built-in callbacks such as a promise's `resolve`). */
+  callback?: DumpFrame;
+}
+
 /** What was alive at the dump. */
 export interface DumpResources {
   /** Every live resource by type with counts, as Node names them (timers and requests included). */
   active: { type: string; count: number }[];
   /** The live handles, most relevant first: created during the guard, from user code, keeping the loop alive. */
   handles: DumpHandle[];
+  /** Live timers (at most 25), those keeping the loop alive first. */
+  timers: DumpTimer[];
 }
 
 /** The lines around the stuck position; `marker` is true on the stuck line. */

@@ -77,8 +77,15 @@ export function renderText(dump: HangDump): string {
   }
   if (dump.stack.length > 0)
     out.push('Stack (innermost first):', ...dump.stack.map((f) => `  ${formatFrame(f)}`), '');
-  if (dump.site.length > 0 && !dump.stuck?.atGuard) {
-    out.push('Guarded at:', ...dump.site.slice(0, 3).map((f) => `  ${formatFrame(f)}`), '');
+  // From the first frame of user code: runners set guards from deep inside their own frames.
+  const site = dump.site.slice(
+    Math.max(
+      0,
+      dump.site.findIndex((f) => f.user),
+    ),
+  );
+  if (site.length > 0 && !dump.stuck?.atGuard) {
+    out.push('Guarded at:', ...site.slice(0, 3).map((f) => `  ${formatFrame(f)}`), '');
   }
   out.push(...renderResources(dump), '');
   const p = dump.process;
@@ -95,7 +102,7 @@ export function renderText(dump: HangDump): string {
 }
 
 function renderResources(dump: HangDump): string[] {
-  const { active, handles } = dump.resources;
+  const { active, handles, timers = [] } = dump.resources;
   const total = active.reduce((sum, r) => sum + r.count, 0);
   if (total === 0 && handles.length === 0) return ['Live resources: none'];
   const out = [`Live resources (${total}):`];
@@ -110,6 +117,16 @@ function renderResources(dump: HangDump): string[] {
     );
     const origin = handle.createdAt?.find((f) => f.user);
     if (origin) out.push(`      created ${formatFrame(origin)}`);
+  }
+  if (timers.length > 0) out.push('Timers:');
+  for (const timer of timers) {
+    const kind = timer.repeat ? 'setInterval' : 'setTimeout';
+    const callback = timer.callback
+      ? `, callback ${formatFrame(timer.callback)}`
+      : timer.name
+        ? `, callback ${timer.name}`
+        : '';
+    out.push(`  ${kind} ${timer.durationMs} ms${timer.ref ? '' : ' (unref)'}${callback}`);
   }
   return out;
 }

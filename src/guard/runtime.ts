@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from 'node:timers';
 import { threadId } from 'node:worker_threads';
 import type { DumpResult } from '../dump/result.js';
 import type { ResolvedOptions } from '../options.js';
@@ -6,12 +7,12 @@ import { startTracking } from '../resources/tracker.js';
 import type { CapturedStack } from '../stack/capture.js';
 import { writeStderr } from '../stderr.js';
 import { type Armed, WatchdogClient } from '../watchdog/client.js';
-import { State } from '../watchdog/protocol.js';
+import { PROBES_KEY, probeExpression, State } from '../watchdog/protocol.js';
 import { preloadWaitingDumpWriter, waitingDumpWriter } from './lazy.js';
 import { processFacts, takeSnapshot } from './snapshot.js';
 
 /** Where the watchdog finds this thread's probes while it holds the thread paused. */
-export const PROBES = Symbol.for('hangdump.probes');
+const PROBES = Symbol.for(PROBES_KEY);
 
 /** What the watchdog evaluates on the paused thread. */
 export interface Probe {
@@ -19,7 +20,18 @@ export interface Probe {
   snapshot(slot: number, generation: number): string;
   /** Ends the process at once: `process.exit` may be replaced (Vitest workers make it throw). */
   exit(code: number): void;
+  /** Node's Timeout prototype, by which a dump finds the live timers. */
+  timeoutPrototype: object;
+  /** Callbacks of hangdump's own timers, which dumps leave out. */
+  ownCallbacks: unknown[];
 }
+
+/** Node's Timeout prototype, from a timer of `node:timers` (fake timers replace only the globals). */
+const TIMEOUT_PROTOTYPE = (() => {
+  const timer = realSetTimeout(() => {}, 0);
+  realClearTimeout(timer);
+  return Object.getPrototypeOf(timer) as object;
+})();
 
 /** A guard's thread-side record: what shared memory cannot hold. */
 export interface GuardRecord {
@@ -56,16 +68,22 @@ class GuardRuntime {
   /** Armed guards in arming order: the last one is "the current test" for resources created now. */
   readonly #armed: GuardRecord[] = [];
   readonly #client: WatchdogClient;
+  /** An expression for this thread's probe, for a dump that inspects this thread. */
+  readonly #probe: string;
 
   constructor() {
     const probeId = `${process.pid}-${threadId}-${Math.random().toString(36).slice(2, 10)}`;
     const global = globalThis as Record<symbol, Record<string, Probe> | undefined>;
     global[PROBES] ??= Object.create(null) as Record<string, Probe>;
     const probes = global[PROBES];
-    probes[probeId] = {
+    const probe: Probe = {
       snapshot: (slot, generation) => JSON.stringify(takeSnapshot(this.#record(slot, generation)?.site)),
       exit: exitNow,
+      timeoutPrototype: TIMEOUT_PROTOTYPE,
+      ownCallbacks: [],
     };
+    probes[probeId] = probe;
+    this.#probe = probeExpression(probeId);
     startTracking(() => this.#armed.at(-1)?.label);
     this.#client = new WatchdogClient(probeId, processFacts(), {
       onWaiting: (slot, generation) => this.#onWaiting(slot, generation),
@@ -74,6 +92,7 @@ class GuardRuntime {
         if (record) record.dump = result;
       },
     });
+    probe.ownCallbacks.push(this.#client.heartbeat);
   }
 
   arm(options: ResolvedOptions, record: GuardRecord): Armed {
@@ -138,7 +157,7 @@ class GuardRuntime {
     const writer = waitingDumpWriter();
     if (!record || !config || !writer || !this.#claim(slot)) return;
     try {
-      record.dump = writer.writeWaitingDump(config, takeSnapshot(record.site));
+      record.dump = writer.writeWaitingDump(config, takeSnapshot(record.site), this.#probe);
     } catch (error) {
       writeStderr(`hangdump: could not take the WAITING dump of "${config.label}": ${String(error)}\n`);
     }

@@ -1,7 +1,7 @@
 import { now, toEpoch } from '../clock.js';
 import type { GuardedSnapshot } from '../dump/build.js';
 import { buildDump, type DumpResult, reportDump, toResult, writeDump } from '../dump/index.js';
-import { readOwnScripts } from '../inspect/same-thread.js';
+import { inspectOwnThread } from '../inspect/same-thread.js';
 import { SourceMapper } from '../sourcemap/index.js';
 import type { SlotConfig } from '../watchdog/deadline-table.js';
 
@@ -11,7 +11,12 @@ import type { SlotConfig } from '../watchdog/deadline-table.js';
  * handling) has run. The snapshot is taken by the caller: this module is loaded apart from the rest,
  * possibly by another module loader, and must not rely on the module state the tracker keeps.
  */
-export function writeWaitingDump(config: SlotConfig, snapshot: GuardedSnapshot): DumpResult | undefined {
+export function writeWaitingDump(
+  config: SlotConfig,
+  snapshot: GuardedSnapshot,
+  probe: string,
+): DumpResult | undefined {
+  const own = inspectOwnThread(probe);
   const dump = buildDump({
     class: 'WAITING',
     label: config.label,
@@ -21,7 +26,8 @@ export function writeWaitingDump(config: SlotConfig, snapshot: GuardedSnapshot):
     stack: [],
     snapshot,
     processFallback: snapshot.process,
-    mapper: new SourceMapper(readOwnScripts()),
+    timers: own.timers,
+    mapper: new SourceMapper(own.scripts),
     notes: [],
   });
   const written = writeDump(dump, config.path);

@@ -1,5 +1,6 @@
 import { ScriptTable } from '../sourcemap/index.js';
 import type { RawFrame } from '../stack/frame.js';
+import { readTimers, runAsync, type TimerDetail } from './timers.js';
 import { connectMainThread, mainThreadTransport, type Transport, workerTransport } from './transport.js';
 
 /** A paused thread: its frames, innermost first, and the ids to evaluate on them. */
@@ -112,6 +113,12 @@ export class GuardedThreadInspector {
       })
       .catch(() => undefined);
     return result?.exceptionDetails ? undefined : result?.result.value;
+  }
+
+  /** The paused thread's live timers (see `readTimers`); none when they cannot be read. */
+  async readTimers(probe: string): Promise<TimerDetail[]> {
+    const target = await this.#connect();
+    return runAsync(readTimers(probe), (call) => target.post(call.method, call.params)).catch(() => []);
   }
 
   /** Lets the thread run again and stops debugging it, so it pays nothing more. */

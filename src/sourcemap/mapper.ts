@@ -46,12 +46,27 @@ export class SourceMapper {
     if (original.source === null || original.line === null) return own;
     const source = resolveSource(original.source, file);
     return {
-      functionName: original.name ?? frame.functionName,
+      // Not the map's `name`: at a call site that is the callee's, not the running function's.
+      functionName: frame.functionName,
       file: source,
       line: original.line,
       column: (original.column ?? 0) + 1,
       generated: { file, line: frame.line, column: frame.column },
     };
+  }
+
+  /** Maps an inspector location (a script id, 0-based line and column) to its original position. */
+  mapLocation(
+    location: { scriptId: string; lineNumber: number; columnNumber: number },
+    name: string,
+  ): SourceFrame {
+    const url = this.#scripts.byId(location.scriptId)?.url ?? '';
+    return this.map({
+      url,
+      line: location.lineNumber + 1,
+      column: location.columnNumber + 1,
+      functionName: name,
+    });
   }
 
   /** The original source's lines: from the map's `sourcesContent`, else from disk. */

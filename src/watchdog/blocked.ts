@@ -9,10 +9,10 @@ import {
   writeStderr,
 } from '../dump/index.js';
 import type { NativeBlock } from '../dump/model.js';
-import { GuardedThreadInspector, type Paused, readNativeBlock } from '../inspect/index.js';
+import { GuardedThreadInspector, type Paused, readNativeBlock, type TimerDetail } from '../inspect/index.js';
 import { SourceMapper } from '../sourcemap/index.js';
 import type { DeadlineTable, SlotConfig } from './deadline-table.js';
-import { type FromWatchdog, PAUSE_GRACE_MS, State } from './protocol.js';
+import { type FromWatchdog, PAUSE_GRACE_MS, probeExpression, State } from './protocol.js';
 
 /** A guard the watchdog has taken as BLOCKED. */
 export interface BlockedGuard {
@@ -39,6 +39,8 @@ type Armed = BlockedGuard & { config: SlotConfig };
 /** What one BLOCKED dump is made from. */
 interface BlockedFacts {
   paused: Paused | undefined;
+  /** The paused thread's live timers. */
+  timers?: TimerDetail[];
   snapshot: GuardedSnapshot | undefined;
   native: NativeBlock | undefined;
   /** Rewrite this file (a native call returned after the first dump and its stack is now known). */
@@ -75,6 +77,7 @@ export async function dumpBlocked(context: BlockedContext, guards: BlockedGuard[
   });
   if (armed.length === 0) return;
   const paused = await inspector.pause(PAUSE_GRACE_MS);
+  const timers = paused ? await inspector.readTimers(probe(context)) : undefined;
   const onMainThread = context.process.threadId === 0;
   // /proc names the main thread (its tid is the pid); a worker thread's tid is not known here.
   const native = paused
@@ -83,7 +86,7 @@ export async function dumpBlocked(context: BlockedContext, guards: BlockedGuard[
   const written: Written[] = [];
   for (const guard of armed) {
     const snapshot = paused ? await readSnapshot(context, paused, guard) : undefined;
-    written.push({ guard, result: writeBlockedDump(context, guard, { paused, snapshot, native }) });
+    written.push({ guard, result: writeBlockedDump(context, guard, { paused, snapshot, native, timers }) });
     table.transition(guard.slot, State.BLOCKED, State.DUMPED);
   }
   const exiting = armed.find((guard) => guard.config.onBlocked === 'exit');
@@ -100,7 +103,7 @@ export async function dumpBlocked(context: BlockedContext, guards: BlockedGuard[
 }
 
 function probe(context: BlockedContext): string {
-  return `globalThis[Symbol.for('hangdump.probes')]?.[${JSON.stringify(context.probeId)}]`;
+  return probeExpression(context.probeId);
 }
 
 async function readSnapshot(
@@ -153,6 +156,7 @@ function writeBlockedDump(
     snapshot,
     processFallback: context.process,
     ...(native ? { native } : {}),
+    ...(facts.timers ? { timers: facts.timers } : {}),
     mapper: new SourceMapper(inspectorFor(context).scripts),
     notes,
   });

@@ -35,6 +35,8 @@ export interface Armed {
  */
 export class WatchdogClient {
   readonly table: DeadlineTable;
+  /** The heartbeat timer's callback: dumps leave hangdump's own timer out. */
+  readonly heartbeat = (): void => this.#beat();
   readonly #free: number[] = [];
   readonly #worker: Worker;
 
@@ -47,7 +49,7 @@ export class WatchdogClient {
     this.#beat();
     // The heartbeat is the only timer hangdump keeps on the guarded thread; unref'd, it never keeps
     // the process alive, and it comes from node:timers, out of reach of fake timers.
-    setInterval(() => this.#beat(), HEARTBEAT_MS).unref();
+    setInterval(this.heartbeat, HEARTBEAT_MS).unref();
     const workerData: WatchdogData & { probeId: string; process: ProcessFacts } = {
       control,
       pages: [page],

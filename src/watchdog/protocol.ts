@@ -78,3 +78,11 @@ export type FromWatchdog =
   | { type: 'waiting'; slot: number; generation: number }
   /** The watchdog wrote a BLOCKED dump and the process goes on (`onBlocked: 'continue'`). */
   | { type: 'blocked'; slot: number; generation: number; result: DumpResult };
+
+/** The global symbol under which each guarded thread keeps its probes, by probe id. */
+export const PROBES_KEY = 'hangdump.probes';
+
+/** An expression, evaluated on the guarded thread, for its probe `id` (undefined where absent). */
+export function probeExpression(id: string): string {
+  return `globalThis[Symbol.for(${JSON.stringify(PROBES_KEY)})]?.[${JSON.stringify(id)}]`;
+}
