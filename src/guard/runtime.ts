@@ -9,7 +9,7 @@ import { writeStderr } from '../stderr.js';
 import { type Armed, WatchdogClient } from '../watchdog/client.js';
 import { PROBES_KEY, probeExpression, State } from '../watchdog/protocol.js';
 import { preloadWaitingDumpWriter, waitingDumpWriter } from './lazy.js';
-import { processFacts, takeSnapshot } from './snapshot.js';
+import { processFacts, sharedSnapshot, takeSnapshot } from './snapshot.js';
 
 /** Where the watchdog finds this thread's probes while it holds the thread paused. */
 const PROBES = Symbol.for(PROBES_KEY);
@@ -86,7 +86,7 @@ class GuardRuntime {
     this.#probe = probeExpression(probeId);
     startTracking(() => this.#armed.at(-1)?.label);
     this.#client = new WatchdogClient(probeId, processFacts(), {
-      onWaiting: (slot, generation) => this.#onWaiting(slot, generation),
+      onWaiting: () => this.#onWaiting(),
       onBlocked: (slot, generation, result) => {
         const record = this.#record(slot, generation);
         if (record) record.dump = result;
@@ -112,6 +112,59 @@ class GuardRuntime {
     this.#client.disarm(armed);
   }
 
+  /**
+   * Takes the WAITING dump now, on this thread, unless one was taken: a runner calls this at its own
+   * timeout, which may fire a moment before the watchdog's message arrives.
+   */
+  dumpNow(armed: Armed): DumpResult | undefined {
+    this.#takeWaiting([armed]);
+    return this.#record(armed.slot, armed.generation)?.dump;
+  }
+
+  /** Dumps, in one pass, every guard the watchdog has asked about by now (they expired together). */
+  #onWaiting(): void {
+    const asked = () =>
+      this.#records.flatMap((record, slot) =>
+        record && this.#client.table.deadline(slot) === State.WAITING_SENT
+          ? [{ slot, generation: record.generation }]
+          : [],
+      );
+    if (waitingDumpWriter()) this.#takeWaiting(asked());
+    else {
+      preloadWaitingDumpWriter().then(
+        () => this.#takeWaiting(asked()),
+        (error: unknown) => writeStderr(`hangdump: could not load the dump writer: ${String(error)}\n`),
+      );
+    }
+  }
+
+  /**
+   * Writes the WAITING dumps of the guards still armed and not yet dumped: claims each slot from
+   * whatever it holds (its deadline, or the watchdog's request), so that the runner's timeout and the
+   * watchdog's message, racing each other, take one dump between them.
+   */
+  #takeWaiting(guards: readonly Armed[]): void {
+    const writer = waitingDumpWriter();
+    if (!writer) return;
+    const claimed = guards.flatMap(({ slot, generation }) => {
+      const record = this.#record(slot, generation);
+      const config = this.#client.table.read(slot, generation);
+      return record && config && this.#claim(slot) ? [{ record, config }] : [];
+    });
+    if (claimed.length === 0) return;
+    try {
+      const shared = sharedSnapshot();
+      const entries = claimed.map(({ record, config }) => ({
+        config,
+        snapshot: takeSnapshot(record.site, shared),
+      }));
+      const results = writer.writeWaitingDumps(entries, this.#probe, this.#client.heartbeat);
+      for (const [index, { record }] of claimed.entries()) record.dump = results[index];
+    } catch (error) {
+      writeStderr(`hangdump: could not take a WAITING dump: ${String(error)}\n`);
+    }
+  }
+
   /** Moves an armed slot to DUMPED; false when it is free, dumped, or being dumped as BLOCKED. */
   #claim(slot: number): boolean {
     const table = this.#client.table;
@@ -125,42 +178,6 @@ class GuardRuntime {
   #record(slot: number, generation: number): GuardRecord | undefined {
     const record = this.#records[slot];
     return record?.generation === generation ? record : undefined;
-  }
-
-  /**
-   * Takes the WAITING dump now, on this thread, unless one was taken: a runner calls this at its own
-   * timeout, which may fire a moment before the watchdog's message arrives.
-   */
-  dumpNow(armed: Armed): DumpResult | undefined {
-    this.#takeWaiting(armed.slot, armed.generation);
-    return this.#record(armed.slot, armed.generation)?.dump;
-  }
-
-  #onWaiting(slot: number, generation: number): void {
-    if (waitingDumpWriter()) this.#takeWaiting(slot, generation);
-    else {
-      preloadWaitingDumpWriter().then(
-        () => this.#takeWaiting(slot, generation),
-        (error: unknown) => writeStderr(`hangdump: could not load the dump writer: ${String(error)}\n`),
-      );
-    }
-  }
-
-  /**
-   * Writes the WAITING dump if the guard is still armed and no dump was taken: claims the slot from
-   * whatever it holds (its deadline, or the watchdog's request), so that the runner's timeout and the
-   * watchdog's message, racing each other, take one dump between them.
-   */
-  #takeWaiting(slot: number, generation: number): void {
-    const record = this.#record(slot, generation);
-    const config = this.#client.table.read(slot, generation);
-    const writer = waitingDumpWriter();
-    if (!record || !config || !writer || !this.#claim(slot)) return;
-    try {
-      record.dump = writer.writeWaitingDump(config, takeSnapshot(record.site), this.#probe);
-    } catch (error) {
-      writeStderr(`hangdump: could not take the WAITING dump of "${config.label}": ${String(error)}\n`);
-    }
   }
 }
 

@@ -5,12 +5,16 @@ import { snapshotResources } from '../resources/snapshot.js';
 import { type CapturedStack, readFrames } from '../stack/capture.js';
 
 /** What the guarded thread tells about itself at a dump: where the guard was set, resources, process. */
-export function takeSnapshot(site: CapturedStack | undefined): GuardedSnapshot {
-  return {
-    site: site ? readFrames(site) : [],
-    resources: snapshotResources(),
-    process: processFacts(),
-  };
+export function takeSnapshot(
+  site: CapturedStack | undefined,
+  shared: Omit<GuardedSnapshot, 'site'> = sharedSnapshot(),
+): GuardedSnapshot {
+  return { ...shared, site: site ? readFrames(site) : [] };
+}
+
+/** The part of a snapshot that is the same for every guard dumped at one moment. */
+export function sharedSnapshot(): Omit<GuardedSnapshot, 'site'> {
+  return { resources: snapshotResources(), process: processFacts() };
 }
 
 /** Facts about this process. Environment variables are consulted by name only, never copied. */

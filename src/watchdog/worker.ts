@@ -12,6 +12,7 @@ import { blockedAfter, classify } from './classify.js';
 import { DeadlineTable } from './deadline-table.js';
 import {
   Control,
+  FRESH_HEARTBEAT_MS,
   type FromWatchdog,
   NO_DEADLINE,
   State,
@@ -55,10 +56,14 @@ async function scan(): Promise<number> {
     if (deadline === State.WAITING_SENT) {
       const watch = waitingSince.get(slot);
       if (watch?.generation !== generation) continue;
-      if (now < watch.until) next = Math.min(next, watch.until);
-      else if (table.transition(slot, State.WAITING_SENT, State.BLOCKED)) {
+      if (now - lastBeat <= FRESH_HEARTBEAT_MS) {
+        // The loop turns (the guarded thread may be busy writing other dumps): the request stands.
+        watch.until = Math.max(watch.until, now + blockedAfter(table.budgetMs(slot)));
+      } else if (now >= watch.until && table.transition(slot, State.WAITING_SENT, State.BLOCKED)) {
         blocked.push({ slot, generation, lastBeat });
+        continue;
       }
+      next = Math.min(next, watch.until);
       continue;
     }
     if (deadline <= 0) continue;

@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect, test } from 'vitest';
+import { markerLine, NODE, ROOT, readDumps, runFixture, tempDir } from './helpers.js';
+
+test('100 guards expiring at the same moment get 100 distinct, complete dumps', async () => {
+  const result = await runFixture('faults/many-guards.mjs', { args: ['100'] });
+  expect(result.stdout).toBe('dumped 100 of 100\n');
+  const dumps = result.dumps();
+  expect(dumps).toHaveLength(100);
+  expect(new Set(dumps.map((d) => d.file)).size).toBe(100);
+  for (const dump of dumps) expect(dump.json).toMatchObject({ class: 'WAITING', label: 'simultaneous' });
+});
+
+test('several processes writing to one directory at once never collide', async () => {
+  const dir = tempDir();
+  const runs = await Promise.all(
+    [1, 2, 3, 4].map(() =>
+      runFixture('faults/many-guards.mjs', { args: ['25'], env: { HANGDUMP_DIR: dir } }),
+    ),
+  );
+  for (const result of runs) expect(result.stdout).toBe('dumped 25 of 25\n');
+  expect(readDumps(dir)).toHaveLength(100);
+});
+
+test('SIGKILL while dumps are being written never leaves a partial dump under its final name', async () => {
+  const dir = tempDir();
+  for (const delay of [300, 430, 570, 690, 810]) {
+    const child = spawn(NODE, [path.join(ROOT, 'test/fixtures/faults/dump-storm.mjs')], {
+      env: { ...process.env, HANGDUMP_DIR: dir },
+      stdio: 'ignore',
+    });
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+  const names = fs.readdirSync(dir).filter((name) => !name.startsWith('.'));
+  expect(names.length).toBeGreaterThan(4);
+  for (const name of names.filter((n) => n.endsWith('.json'))) {
+    // Every JSON twin under its final name parses and is whole; so does every text dump.
+    expect(() => JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'))).not.toThrow();
+  }
+  for (const name of names.filter((n) => n.endsWith('.txt'))) {
+    expect(fs.readFileSync(path.join(dir, name), 'utf8')).toMatch(
+      /^hangdump: WAITING[\s\S]*\nProcess:\n[\s\S]*\n$/,
+    );
+  }
+});
+
+test('code that patches Error, setTimeout and promises does not break hangdump, and no secret leaks', async () => {
+  const result = await runFixture('faults/patched-globals.mjs', { env: { API_TOKEN: 'secret-value-4f9a' } });
+  expect(result.code).toBe(0);
+  const [dump] = result.dumps();
+  expect(dump?.json).toMatchObject({
+    class: 'WAITING',
+    stuck: {
+      waitingOn: expect.stringMatching(/^Socket /),
+      frame: { line: markerLine('faults/patched-globals.mjs', 'patched-socket', 'CREATED') },
+    },
+  });
+  const written = fs
+    .readdirSync(result.dumpDir)
+    .map((name) => fs.readFileSync(path.join(result.dumpDir, name), 'utf8'));
+  for (const content of written) expect(content).not.toContain('secret-value-4f9a');
+});
