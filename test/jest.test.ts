@@ -154,18 +154,14 @@ describe.each([30, 29] as const)('Jest %i', (version) => {
     });
 
     test('the reporter lists the dumps of the run and explains the ended workers', () => {
-      const report = result.stderr.slice(
-        result.stderr.indexOf('hangdump: 5 hang dumps written in this run:'),
-      );
+      const report = result.stderr.slice(result.stderr.indexOf('hangdump: 5 hang dumps written in this run'));
       for (const { json, file } of result.dumps()) {
         const where = json.stuck
-          ? ` ${json.stuck.atGuard ? 'guarded' : 'stuck'} at ${json.stuck.frame.file}:`
+          ? ` ${json.stuck.atGuard ? 'guarded' : json.stuck.waitingOn ? 'waiting on' : 'stuck'}`
           : '';
-        expect(report).toMatch(
-          new RegExp(
-            `\\n  ${json.class} "${literal(json.label)}"${literal(where)}.*; dump: ${literal(file)}\\n`,
-          ),
-        );
+        expect(report).toContain(`\n  ${json.class.padEnd(7)} "${json.label}"${where}`);
+        // The dump directory is a temp directory, outside the working directory: shown in full.
+        expect(report).toContain(`\n          ${file}\n`);
       }
       expect(report).toContain('hangdump: each BLOCKED test ended its Jest worker;');
     });

@@ -5,12 +5,9 @@
  * listed too.
  * @packageDocumentation
  */
-import path from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { relativePath } from '../dump/paths.js';
-import { findDumps, type ReadDump } from '../dump/read.js';
-import { formatPosition } from '../dump/text.js';
-import { DEFAULT_DIR } from '../options.js';
+import type { ReadDump } from '../dump/read.js';
+import { runDumps, summarizeRun } from '../report/index.js';
 
 /** Lists the run's hang dumps when the run is complete. */
 export default class HangdumpReporter {
@@ -23,33 +20,19 @@ export default class HangdumpReporter {
 
   onRunComplete(): void {
     // Workers share Jest's working directory, where they resolve the dump directory too.
-    const dir = path.resolve(process.env.HANGDUMP_DIR || DEFAULT_DIR);
-    // A second's slack: dump times come from the workers' clocks.
-    const { dumps } = findDumps([dir], { since: new Date(this.#startedAt - 1000) });
-    if (dumps.length > 0) process.stderr.write(`${describeDumps(dumps).join('\n')}\n`);
+    const root = process.cwd();
+    const dumps = runDumps(root, undefined, this.#startedAt);
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+    summarizeRun(dumps, root, log);
+    if (dumps.some(fromWorker)) {
+      log(
+        'hangdump: each BLOCKED test ended its Jest worker; Jest ran its file again in a new worker, where hangdump failed that test at once instead of letting it hang again.',
+      );
+    }
   }
 }
 
-/** The reporter's lines: a count, one line per dump, and what became of the workers hangdump ended. */
-function describeDumps(dumps: readonly ReadDump[]): string[] {
-  const cwd = process.cwd();
-  const lines = [
-    '',
-    `hangdump: ${dumps.length} hang dump${dumps.length === 1 ? '' : 's'} written in this run:`,
-  ];
-  for (const { dump, text } of dumps) {
-    const where = dump.stuck
-      ? ` ${dump.stuck.atGuard ? 'guarded at' : 'stuck at'} ${formatPosition(dump.stuck.frame)}`
-      : '';
-    lines.push(`  ${dump.class} "${dump.label}"${where}; dump: ${relativePath(text, cwd)}`);
-  }
-  // The reporter runs on Jest's own thread: a BLOCKED dump from another process or thread ended a worker.
-  const fromWorker = ({ dump }: ReadDump) =>
-    dump.class === 'BLOCKED' && (dump.process.pid !== process.pid || dump.process.threadId !== threadId);
-  if (dumps.some(fromWorker)) {
-    lines.push(
-      'hangdump: each BLOCKED test ended its Jest worker; Jest ran its file again in a new worker, where hangdump failed that test at once instead of letting it hang again.',
-    );
-  }
-  return lines;
+/** The reporter runs on Jest's own thread: a BLOCKED dump from another process or thread ended a worker. */
+function fromWorker({ dump }: ReadDump): boolean {
+  return dump.class === 'BLOCKED' && (dump.process.pid !== process.pid || dump.process.threadId !== threadId);
 }

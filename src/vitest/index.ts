@@ -11,8 +11,8 @@
 /// <reference types="vitest/config" />
 import { fileURLToPath } from 'node:url';
 import type { Vite } from 'vitest/node';
+import { runDumps, summarizeRun } from '../report/index.js';
 import { type HangdumpVitestOptions, PROVIDE_KEY, resolveVitestOptions } from './options.js';
-import { listRunDumps } from './summary.js';
 
 export type { HangdumpVitestOptions } from './options.js';
 
@@ -32,20 +32,14 @@ export function hangdump(options: HangdumpVitestOptions = {}): Vite.Plugin {
   return {
     name: 'hangdump',
     configureVitest({ vitest, project }) {
-      const config = project.config as { setupFiles: string[]; testTimeout: number; hookTimeout: number };
+      const config = project.config as { setupFiles: string[] };
       if (!config.setupFiles.includes(SETUP_FILE)) config.setupFiles.unshift(SETUP_FILE);
-      project.provide(
-        PROVIDE_KEY as never,
-        {
-          ...resolved,
-          testTimeout: config.testTimeout,
-          hookTimeout: config.hookTimeout,
-        } as never,
-      );
+      project.provide(PROVIDE_KEY as never, resolved as never);
       if (resolved.runDeadlineAt !== undefined && !vitest.config.watch) {
         endRunAtDeadline(resolved.runDeadlineAt, String(options.runDeadline), (line) => {
           vitest.logger.error(line);
-          listRunDumps(vitest.config.root, resolved.dir, startedAt, (dumpLine) =>
+          const { root } = vitest.config;
+          summarizeRun(runDumps(root, resolved.dir, startedAt), root, (dumpLine) =>
             vitest.logger.error(dumpLine),
           );
         });

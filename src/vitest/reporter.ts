@@ -3,7 +3,7 @@
  * after the summary, one line per dump written during the run, and what ended a worker.
  */
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
-import { listRunDumps } from './summary.js';
+import { runDumps, summarizeRun } from '../report/index.js';
 
 /** Options of the reporter. */
 export interface HangdumpReporterOptions {
@@ -37,7 +37,8 @@ export default class HangdumpReporter implements Reporter {
     if (!vitest) return;
     const root = vitest.config.root;
     const log = (line: string) => vitest.logger.log(line);
-    const dumps = listRunDumps(root, this.#options.dir, this.#startedAt, log);
+    const dumps = runDumps(root, this.#options.dir, this.#startedAt);
+    summarizeRun(dumps, root, log);
     const crashed = errors.some((e) => /exited unexpectedly/i.test(messages(e)));
     const ended = dumps.filter((d) => d.dump.class === 'BLOCKED');
     if (crashed && ended.length > 0) {

@@ -1,0 +1,9 @@
+export {
+  annotation,
+  escapeData,
+  escapeProperty,
+  inGitHubActions,
+  reportToGitHub,
+  stepSummary,
+} from './github.js';
+export { runDumps, summarizeRun } from './run-summary.js';
