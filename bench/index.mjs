@@ -9,7 +9,7 @@ import { benchVitestSuite } from './vitest-suite.mjs';
 
 console.log(`hangdump benchmarks on Node ${process.version}, ${process.platform}-${process.arch}`);
 benchArm();
-benchLatency();
+await benchLatency();
 benchExit();
 benchTracking();
 await benchMemory();

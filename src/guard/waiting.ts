@@ -1,7 +1,8 @@
 import { now, toEpoch } from '../clock.js';
 import type { GuardedSnapshot } from '../dump/build.js';
 import { buildDump, type DumpResult, reportDump, toResult, writeDump } from '../dump/index.js';
-import { inspectOwnThread } from '../inspect/same-thread.js';
+import { readOwnScripts, readOwnTimers } from '../inspect/same-thread.js';
+import type { TimerDetail } from '../inspect/timers.js';
 import { SourceMapper } from '../sourcemap/index.js';
 import type { SlotConfig } from '../watchdog/deadline-table.js';
 
@@ -24,25 +25,36 @@ export function writeWaitingDumps(
   probe: string,
   beat: () => void,
 ): (DumpResult | undefined)[] {
-  const own = inspectOwnThread(probe);
-  const mapper = new SourceMapper(own.scripts);
-  return entries.map(({ config, snapshot }) => {
-    const dump = buildDump({
+  const mapper = new SourceMapper(readOwnScripts());
+  const dumpOf = ({ config, snapshot }: WaitingEntry, dumpedAtEpoch: number, timers: TimerDetail[]) =>
+    buildDump({
       class: 'WAITING',
       label: config.label,
       budgetMs: config.budgetMs,
       armedAtEpoch: toEpoch(config.armedAt),
-      dumpedAtEpoch: toEpoch(now()),
+      dumpedAtEpoch,
       stack: [],
       snapshot,
       processFallback: snapshot.process,
-      timers: own.timers,
+      timers,
       mapper,
       notes: [],
     });
-    const written = writeDump(dump, config.path);
-    reportDump(dump, written);
+  const written = entries.map((entry) => {
+    const dump = dumpOf(entry, toEpoch(now()), []);
+    const files = writeDump(dump, entry.config.path);
+    reportDump(dump, files);
     beat();
-    return written ? toResult(dump, written) : undefined;
+    return { dump, files };
+  });
+  // The timers take a walk of the heap: the dumps are on disk first, then completed in place.
+  const timers = readOwnTimers(probe);
+  return written.map(({ dump, files }, index) => {
+    if (!files) return undefined;
+    if (timers.length > 0) {
+      writeDump(dumpOf(entries[index] as WaitingEntry, Date.parse(dump.dumpedAt), timers), files.file);
+      beat();
+    }
+    return toResult(dump, files);
   });
 }

@@ -31,6 +31,11 @@ type Result = { result?: { objectId?: string; value?: unknown }; objects?: { obj
 
 /** At most this many timers get their callback's position (one inspector call each). */
 export const TIMER_DETAIL_LIMIT = 25;
+/**
+ * Above this many live timers the heap walk that finds them (a full GC and a pass over the heap,
+ * hundreds of milliseconds on a large heap) is not worth it: the dump gives their count only.
+ */
+export const TIMER_WALK_LIMIT = 2000;
 
 /** Live, not yet fired (or repeating) timers, ref'd first; `own` are callbacks to leave out. */
 const SELECT = `function (own) {
@@ -42,6 +47,14 @@ const SELECT = `function (own) {
  * `timeoutPrototype` (Node's Timeout prototype) and `ownCallbacks` (hangdump's own timers' callbacks).
  */
 export function* readTimers(probe: string): Generator<InspectorCall, TimerDetail[], Result> {
+  const count = yield {
+    method: 'Runtime.evaluate',
+    params: {
+      expression: `process.getActiveResourcesInfo().filter((type) => type === 'Timeout').length`,
+      returnByValue: true,
+    },
+  };
+  if (typeof count.result?.value !== 'number' || count.result.value > TIMER_WALK_LIMIT) return [];
   const prototype = yield { method: 'Runtime.evaluate', params: { expression: `${probe}.timeoutPrototype` } };
   const own = yield { method: 'Runtime.evaluate', params: { expression: `${probe}.ownCallbacks` } };
   if (!prototype.result?.objectId || !own.result?.objectId) return [];

@@ -14,8 +14,11 @@ export interface Transport {
 export function mainThreadTransport(session: Session): Transport {
   return {
     post: (method, params) =>
-      new Promise((resolve, reject) =>
-        session.post(method, params, (error, result) => (error ? reject(error) : resolve(result as never))),
+      withDeadline(
+        method,
+        new Promise((resolve, reject) =>
+          session.post(method, params, (error, result) => (error ? reject(error) : resolve(result as never))),
+        ),
       ),
     on(event, listener) {
       const handler = ({ params }: { params: Record<string, unknown> }) => listener(params);
@@ -76,7 +79,7 @@ export async function workerTransport(
   return {
     post(method, params) {
       const id = ++nextId;
-      return new Promise((resolve, reject) => {
+      const reply = new Promise<never>((resolve, reject) => {
         pending.set(id, { resolve, reject });
         main
           .post('NodeWorker.sendMessageToWorker', {
@@ -85,6 +88,7 @@ export async function workerTransport(
           })
           .catch(reject);
       });
+      return withDeadline(method, reply).finally(() => pending.delete(id));
     },
     on(event, listener) {
       const set = listeners.get(event) ?? new Set();
@@ -100,4 +104,22 @@ export function connectMainThread(): Session {
   const session = new Session();
   session.connectToMainThread();
   return session;
+}
+
+/**
+ * How long one inspector call may take. A reply that never comes (a thread ended meanwhile, a message
+ * lost) must not leave the watchdog waiting forever: its caller then falls back (SIGKILL, a dump
+ * without that part). Generous, for a heap walk on a large heap.
+ */
+const CALL_TIMEOUT_MS = 5000;
+
+function withDeadline<T>(method: string, reply: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`inspector call ${method} got no reply in ${CALL_TIMEOUT_MS} ms`)),
+      CALL_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([reply, timeout]).finally(() => clearTimeout(timer));
 }

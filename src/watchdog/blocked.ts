@@ -77,17 +77,26 @@ export async function dumpBlocked(context: BlockedContext, guards: BlockedGuard[
   });
   if (armed.length === 0) return;
   const paused = await inspector.pause(PAUSE_GRACE_MS);
-  const timers = paused ? await inspector.readTimers(probe(context)) : undefined;
   const onMainThread = context.process.threadId === 0;
   // /proc names the main thread (its tid is the pid); a worker thread's tid is not known here.
   const native = paused
     ? undefined
     : readNativeBlock(context.process.pid, onMainThread ? context.process.pid : undefined);
   const written: Written[] = [];
+  const snapshots = new Map<Armed, GuardedSnapshot | undefined>();
   for (const guard of armed) {
     const snapshot = paused ? await readSnapshot(context, paused, guard) : undefined;
-    written.push({ guard, result: writeBlockedDump(context, guard, { paused, snapshot, native, timers }) });
+    snapshots.set(guard, snapshot);
+    written.push({ guard, result: writeBlockedDump(context, guard, { paused, snapshot, native }) });
     table.transition(guard.slot, State.BLOCKED, State.DUMPED);
+  }
+  // The timers take a walk of the heap: the dumps are on disk first, then completed in place.
+  const timers = paused ? await inspector.readTimers(probe(context)) : [];
+  for (const { guard, result } of timers.length > 0 ? written : []) {
+    if (result) {
+      const facts = { paused, snapshot: snapshots.get(guard), native, timers, rewrite: result.file };
+      writeBlockedDump(context, guard, facts);
+    }
   }
   const exiting = armed.find((guard) => guard.config.onBlocked === 'exit');
   if (exiting) {
