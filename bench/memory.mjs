@@ -46,7 +46,10 @@ export async function benchMemory() {
     ['what', 'figure'],
     [
       ['heap per tracked resource (creation stack + record)', `${Math.round(perResource)} B`],
-      [`WAITING dump with ${live} live resources (over 2,000 timers: counted, not walked)`, `${dumpMs.toFixed(1)} ms`],
+      [
+        `WAITING dump with ${live} live resources (over 2,000 timers: counted, not walked)`,
+        `${dumpMs.toFixed(1)} ms`,
+      ],
       ['dump written', dump ? 'yes' : 'no'],
     ],
   );
