@@ -5,6 +5,6 @@
  * @packageDocumentation
  */
 export type { DumpResult, HangClass, HangDump } from './dump/index.js';
-export { SCHEMA_VERSION } from './dump/index.js';
+export { SCHEMA_VERSION } from './dump/model.js';
 export { armHangDump, dumpOnHang, type HangGuard } from './guard/api.js';
 export type { HangDumpOptions, OnBlocked } from './options.js';

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { SHARE_ENV, Worker } from 'node:worker_threads';
 import { now, setInterval, timeOrigin } from '../clock.js';
 import type { ProcessFacts } from '../dump/model.js';
 import type { DumpResult } from '../dump/result.js';
@@ -60,8 +60,13 @@ export class WatchdogClient {
     // The watchdog's own bundle sits beside every bundled file of the package (see scripts/build.mjs).
     this.#worker = new Worker(new URL('./watchdog.js', import.meta.url), {
       workerData,
-      execArgv: [],
       name: 'hangdump watchdog',
+      // As little start-up as a worker can have: no flags of the parent's (loaders, --inspect), no
+      // copy of the environment, no stdio streams (the watchdog writes to fd 2 itself).
+      execArgv: [],
+      env: SHARE_ENV,
+      stdout: true,
+      stderr: true,
     });
     this.#worker.on('message', (message: FromWatchdog) => {
       if (message.type === 'waiting') handlers.onWaiting(message.slot, message.generation);
