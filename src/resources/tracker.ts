@@ -17,7 +17,8 @@ export interface Creation {
  */
 const CHANNELS: Record<string, string> = {
   'net.client.socket': 'socket',
-  'net.server.socket': 'socket',
+  // Not 'net.server.socket': a connection a server accepts is created by Node alone (its stack has
+  // no user frame), and a busy server accepts many; its server's record says where it listens.
   'tracing:net.server.listen:asyncStart': 'server',
   'http.client.request.start': 'request',
   child_process: 'process',
