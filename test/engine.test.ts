@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { markerLine, runFixture } from './helpers.js';
+import { markerLine, NODE, run, runFixture } from './helpers.js';
 
 const fixture = (name: string) => `engine/${name}.mjs`;
 const relative = (name: string) => `test/fixtures/engine/${name}.mjs`;
@@ -152,4 +152,19 @@ test('guards disarmed in time leave no dump and keep nothing alive', async () =>
   expect(result.dumps()).toEqual([]);
   // Exits as soon as its own work is done: nothing of hangdump's holds it for the 5s budgets.
   expect(result.ms).toBeLessThan(4000);
+});
+
+test('fetch that gets no answer: the socket a library opened during the guard is named', async () => {
+  const result = await run(NODE, ['examples/silent-server.mjs']);
+  const [dump] = result.dumps();
+  expect(dump?.json.stuck).toMatchObject({
+    atGuard: true,
+    waitingOn: expect.stringMatching(
+      /^Socket 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+, read 0 B, written [1-9]\d* B$/,
+    ),
+    frame: { file: 'examples/silent-server.mjs' },
+  });
+  expect(dump?.text).toContain(
+    'created during this guard, inside a library; guarded at examples/silent-server.mjs:',
+  );
 });

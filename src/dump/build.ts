@@ -67,9 +67,11 @@ export function buildDump(input: DumpInput): HangDump {
     input.label,
   );
   // A WAITING thread has no stack: the best answer is the resource this guard created and still waits on.
+  // Best, a resource this guard created from user code; else one it had a library create (fetch's socket).
   const waitedOn =
     input.class === 'WAITING'
-      ? handles.find((h) => h.duringGuard && h.createdAt?.some((f) => f.frame.user))
+      ? (handles.find((h) => h.duringGuard && h.createdAt?.some((f) => f.frame.user)) ??
+        handles.find((h) => h.duringGuard && h.ref !== false))
       : undefined;
   const waitedAt = waitedOn?.createdAt?.find((f) => f.frame.user);
   const culprit =
@@ -97,11 +99,10 @@ export function buildDump(input: DumpInput): HangDump {
           stuck: {
             frame: culprit.frame,
             code: lines ? codeFrame(lines, culprit.frame.line) : [],
-            ...(stack.includes(culprit)
-              ? {}
-              : culprit === waitedAt && waitedOn
-                ? { waitingOn: `${waitedOn.type} ${waitedOn.description}`.trim() }
-                : { atGuard: true }),
+            ...(stack.includes(culprit) || culprit === waitedAt ? {} : { atGuard: true }),
+            ...(!stack.includes(culprit) && waitedOn
+              ? { waitingOn: `${waitedOn.type} ${waitedOn.description}`.trim() }
+              : {}),
           },
         }
       : {}),

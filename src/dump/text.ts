@@ -53,8 +53,10 @@ export function renderText(dump: HangDump): string {
   if (dump.stuck) {
     const { frame, code, atGuard, waitingOn } = dump.stuck;
     const name = frame.functionName ? ` in ${frame.functionName}` : '';
-    if (waitingOn)
-      out.push(`Waiting on ${waitingOn}`, `  created at ${formatPosition(frame)}${name}, during this guard`);
+    if (waitingOn) out.push(`Waiting on ${waitingOn}`);
+    if (waitingOn && !atGuard) out.push(`  created at ${formatPosition(frame)}${name}, during this guard`);
+    else if (waitingOn)
+      out.push(`  created during this guard, inside a library; guarded at ${formatPosition(frame)}${name}`);
     else out.push(`${atGuard ? 'Guarded at' : 'Stuck at'} ${formatPosition(frame)}${name}`);
     out.push(...formatCode(code, frame.column).map((l) => `  ${l}`), '');
   }
