@@ -4,7 +4,7 @@
  * functions even when `globalThis.setTimeout` has been replaced.
  */
 import { performance } from 'node:perf_hooks';
-import { clearTimeout, setInterval, setTimeout } from 'node:timers';
+import { setInterval } from 'node:timers';
 
 const perfNow = performance.now.bind(performance);
 const origin = performance.timeOrigin;
@@ -20,4 +20,4 @@ export function toEpoch(ms: number, base: number = origin): number {
   return base + ms;
 }
 
-export { clearTimeout, setInterval, setTimeout };
+export { setInterval };

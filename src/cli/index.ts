@@ -20,7 +20,7 @@ export interface CliIo {
 
 const COMMANDS = new Set(['show', 'ls']);
 
-/** Runs the CLI; resolves to the exit code (0 no dumps, 1 dumps found, 2 usage error). */
+/** Runs the CLI and returns its exit code (0 no dumps, 1 dumps found, 2 usage error). */
 export function createCli(argv: readonly string[], io: CliIo): number {
   try {
     const args = parseCli(argv);
