@@ -64,3 +64,10 @@ test('code that patches Error, setTimeout and promises does not break hangdump, 
     .map((name) => fs.readFileSync(path.join(result.dumpDir, name), 'utf8'));
   for (const content of written) expect(content).not.toContain('secret-value-4f9a');
 });
+
+test('a hang that resolves after its dump: the result reaches the caller unchanged, nothing crashes', async () => {
+  const result = await runFixture('faults/resolves-late.mjs');
+  expect(result.code).toBe(0);
+  expect(result.stdout).toBe('the result\n');
+  expect(result.dumps().map((d) => `${d.json.class} ${d.json.label}`)).toEqual(['WAITING resolves late']);
+});

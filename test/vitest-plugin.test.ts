@@ -23,7 +23,7 @@ describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
           .map((d) => `${d.json.class} ${d.json.label}`)
           .sort(),
       ).toEqual(EXPECTED_DUMPS);
-      expect(result.stdout).toMatch(/Tests\s+5 failed \| 3 passed/);
+      expect(result.stdout).toMatch(/Tests\s+6 failed \| 3 passed/);
     });
 
     test('BLOCKED: a ReDoS names its TypeScript line, and the worker is ended so the run goes on', () => {
@@ -69,6 +69,13 @@ describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
       expect(first?.file).not.toBe(second?.file);
     });
 
+    test('fake timers in the test do not reach hangdump: the dump comes at the real timeout', () => {
+      const fake = dump('fake-timers.test.ts > waits on a fake timer');
+      expect(fake?.json).toMatchObject({ class: 'WAITING', budgetMs: 1000 });
+      expect(fake?.json.elapsedMs).toBeGreaterThanOrEqual(900);
+      expect(fake?.json.elapsedMs).toBeLessThan(3000);
+    });
+
     test('a hanging beforeEach is dumped as the hook, naming the test it ran for', () => {
       const hook = dump('waiting.test.ts > setup that hangs > never starts [beforeEach]');
       expect(hook?.json).toMatchObject({ class: 'WAITING', budgetMs: 1000 });
@@ -77,7 +84,7 @@ describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
 
     test('the reporter lists the dumps after the summary', () => {
       const summary = result.stdout.slice(result.stdout.lastIndexOf('Duration'));
-      expect(summary).toContain('hangdump: 6 hang dumps written in this run');
+      expect(summary).toContain('hangdump: 7 hang dumps written in this run');
       expect(summary).toMatch(
         /BLOCKED "blocked\.test\.ts > validates a long sentence" stuck at .*blocked\.test\.ts:\d+:\d+/,
       );

@@ -28,6 +28,6 @@ describe.each(VERSIONS)('$runner', ({ runner, node, pools, summary }) => {
     expect(result.stdout + result.stderr).toMatch(
       /Test timed out in 1000ms\.\n.*\nhangdump: WAITING at .*waiting\.test\.ts:\d+:\d+; dump: /,
     );
-    if (summary) expect(result.stdout).toContain('hangdump: 6 hang dumps written in this run');
+    if (summary) expect(result.stdout).toContain('hangdump: 7 hang dumps written in this run');
   });
 });
