@@ -168,3 +168,14 @@ test('fetch that gets no answer: the socket a library opened during the guard is
     'created during this guard, inside a library; guarded at examples/silent-server.mjs:',
   );
 });
+
+test('a guard without a label: named by its call site, and the child process it waits on is found', async () => {
+  const result = await runFixture(fixture('child-never-exits'));
+  const [dump] = result.dumps();
+  const line = markerLine(fixture('child-never-exits'), 'child', 'CREATED');
+  expect(dump?.json.label).toMatch(/^test\/fixtures\/engine\/child-never-exits\.mjs:\d+$/);
+  expect(dump?.json.stuck).toMatchObject({
+    waitingOn: expect.stringMatching(/^ChildProcess pid \d+: sleep 30$/),
+    frame: { file: relative('child-never-exits'), line },
+  });
+});

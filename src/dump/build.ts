@@ -18,6 +18,8 @@ import { VERSION } from './version.js';
 
 /** What the guarded thread tells about itself at the moment of a dump. */
 export interface GuardedSnapshot {
+  /** The id of the guard this snapshot is for: resources it created are marked `duringGuard`. */
+  guardId?: number;
   /** Where the guard was set, when it captured that. */
   site: RawFrame[];
   resources: ResourceSnapshot;
@@ -64,7 +66,7 @@ export function buildDump(input: DumpInput): HangDump {
       handle,
       ...(handle.createdAt ? { createdAt: mapFrames(handle.createdAt) } : {}),
     })),
-    input.label,
+    input.snapshot?.guardId,
   );
   // A WAITING thread has no stack: the best answer is the resource this guard created and still waits on.
   // Best, a resource this guard created from user code; else one it had a library create (fetch's socket).
@@ -151,13 +153,13 @@ interface RankedHandle extends Omit<DumpHandle, 'createdAt'> {
  */
 function rankHandles(
   handles: { handle: HandleDetail; createdAt?: { frame: DumpFrame; source: SourceFrame }[] }[],
-  label: string,
+  guardId: number | undefined,
 ): RankedHandle[] {
   const ranked = handles.map(({ handle, createdAt }): RankedHandle => {
     const { guard, createdAt: _raw, ...rest } = handle;
     return {
       ...rest,
-      ...(label !== '' && guard === label ? { duringGuard: true } : {}),
+      ...(guardId !== undefined && guard === guardId ? { duringGuard: true } : {}),
       ...(createdAt ? { createdAt } : {}),
     };
   });

@@ -22,14 +22,13 @@ export interface HangGuard extends Disposable {
 
 class Guard implements HangGuard, GuardRecord {
   readonly site: CapturedStack | undefined;
-  readonly label: string;
+  id = 0;
   generation = 0;
   dump: DumpResult | undefined = undefined;
   #armed: Armed | undefined;
 
   constructor(options: ResolvedOptions, site: CapturedStack | undefined) {
     this.site = site;
-    this.label = options.label ?? '';
     this.#armed = guardRuntime().arm(options, this);
   }
 

@@ -36,8 +36,8 @@ const TIMEOUT_PROTOTYPE = (() => {
 /** A guard's thread-side record: what shared memory cannot hold. */
 export interface GuardRecord {
   readonly site: CapturedStack | undefined;
-  /** The label, or '' when the site names the guard. */
-  readonly label: string;
+  /** Unique on this thread: marks the resources created while this guard was the current one. */
+  id: number;
   generation: number;
   dump: DumpResult | undefined;
 }
@@ -67,6 +67,8 @@ class GuardRuntime {
   readonly #records: (GuardRecord | undefined)[] = [];
   /** Armed guards in arming order: the last one is "the current test" for resources created now. */
   readonly #armed: GuardRecord[] = [];
+  /** Guards armed so far on this thread: each gets the next number as its id. */
+  #guards = 0;
   readonly #client: WatchdogClient;
   /** An expression for this thread's probe, for a dump that inspects this thread. */
   readonly #probe: string;
@@ -77,14 +79,14 @@ class GuardRuntime {
     global[PROBES] ??= Object.create(null) as Record<string, Probe>;
     const probes = global[PROBES];
     const probe: Probe = {
-      snapshot: (slot, generation) => JSON.stringify(takeSnapshot(this.#record(slot, generation)?.site)),
+      snapshot: (slot, generation) => JSON.stringify(takeSnapshot(this.#record(slot, generation))),
       exit: exitNow,
       timeoutPrototype: TIMEOUT_PROTOTYPE,
       ownCallbacks: [],
     };
     probes[probeId] = probe;
     this.#probe = probeExpression(probeId);
-    startTracking(() => this.#armed.at(-1)?.label);
+    startTracking(() => this.#armed.at(-1)?.id);
     this.#client = new WatchdogClient(probeId, processFacts(), {
       onWaiting: () => this.#onWaiting(),
       onBlocked: (slot, generation, result) => {
@@ -98,6 +100,7 @@ class GuardRuntime {
   arm(options: ResolvedOptions, record: GuardRecord): Armed {
     const armed = this.#client.arm(options);
     record.generation = armed.generation;
+    record.id = ++this.#guards;
     this.#records[armed.slot] = record;
     this.#armed.push(record);
     return armed;
@@ -156,7 +159,7 @@ class GuardRuntime {
       const shared = sharedSnapshot();
       const entries = claimed.map(({ record, config }) => ({
         config,
-        snapshot: takeSnapshot(record.site, shared),
+        snapshot: takeSnapshot(record, shared),
       }));
       const results = writer.writeWaitingDumps(entries, this.#probe, this.#client.heartbeat);
       for (const [index, { record }] of claimed.entries()) record.dump = results[index];

@@ -6,14 +6,18 @@ import { type CapturedStack, readFrames } from '../stack/capture.js';
 
 /** What the guarded thread tells about itself at a dump: where the guard was set, resources, process. */
 export function takeSnapshot(
-  site: CapturedStack | undefined,
-  shared: Omit<GuardedSnapshot, 'site'> = sharedSnapshot(),
+  guard: { id: number; site: CapturedStack | undefined } | undefined,
+  shared: Omit<GuardedSnapshot, 'site' | 'guardId'> = sharedSnapshot(),
 ): GuardedSnapshot {
-  return { ...shared, site: site ? readFrames(site) : [] };
+  return {
+    ...shared,
+    ...(guard ? { guardId: guard.id } : {}),
+    site: guard?.site ? readFrames(guard.site) : [],
+  };
 }
 
 /** The part of a snapshot that is the same for every guard dumped at one moment. */
-export function sharedSnapshot(): Omit<GuardedSnapshot, 'site'> {
+export function sharedSnapshot(): Omit<GuardedSnapshot, 'site' | 'guardId'> {
   return { resources: snapshotResources(), process: processFacts() };
 }
 

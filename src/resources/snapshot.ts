@@ -16,8 +16,8 @@ export interface HandleDetail {
   description: string;
   /** Whether it keeps the event loop alive. */
   ref?: boolean;
-  /** The guard armed when it was created, if it was created while one was. */
-  guard?: string;
+  /** The id of the guard armed when it was created, if it was created while one was. */
+  guard?: number;
   /** Where it was created (innermost first), when hangdump saw it created. */
   createdAt?: RawFrame[];
 }

@@ -4,8 +4,8 @@ import { type CapturedStack, captureStack } from '../stack/capture.js';
 /** Where and during which guard a resource was created. */
 export interface Creation {
   stack: CapturedStack;
-  /** The label of the innermost guard armed on this thread when it was created. */
-  guard: string | undefined;
+  /** The id of the innermost guard armed on this thread when it was created. */
+  guard: number | undefined;
 }
 
 /**
@@ -33,7 +33,7 @@ let started = false;
  * Starts recording creations on this thread, once. `currentGuard` names the guard armed at the
  * moment of each creation.
  */
-export function startTracking(currentGuard: () => string | undefined): void {
+export function startTracking(currentGuard: () => number | undefined): void {
   if (started) return;
   started = true;
   for (const [channel, field] of Object.entries(CHANNELS)) {
