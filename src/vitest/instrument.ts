@@ -26,6 +26,8 @@ export interface InstrumentContext {
 const HOOK_TIMEOUT = Symbol.for('VITEST_CLEANUP_TIMEOUT');
 const WRAPPED = Symbol.for('hangdump.wrapped');
 const HOOK_KINDS = ['beforeAll', 'beforeEach', 'afterEach', 'afterAll'] as const;
+/** The longest budget a guard takes (about 23 days): longer timeouts mean "never". */
+const MAX_BUDGET_MS = 2_000_000_000;
 
 type Fn = ((...args: unknown[]) => unknown) & { [key: symbol]: unknown };
 type Suite = RunnerTestSuite | RunnerTestFile;
@@ -52,6 +54,7 @@ function guardRunDeadline(file: RunnerTestFile, { getHooks, options, settings }:
   const remainingMs = options.runDeadlineAt === undefined ? undefined : options.runDeadlineAt - Date.now();
   if (remainingMs === undefined || remainingMs <= 0) return;
   const guard = armFor(`${file.name} [run deadline]`, remainingMs, options);
+  if (!guard) return;
   const hooks = getHooks(file) as unknown as Hooks;
   const disarm = mark(() => guard.disarm());
   // Last of the file's afterAll hooks: 'stack' runs them last-registered first.
@@ -76,11 +79,8 @@ function guardTests(suite: Suite, hooks: Hooks, { options, settings }: Instrumen
   const arm = mark(function armTest(...args: unknown[]) {
     const test = (args[0] as TestContext | undefined)?.task;
     if (test?.type !== 'test' || (test.suite ?? test.file) !== suite) return;
-    const guard = armFor(
-      testLabel(test),
-      options.budgetMs ?? (test.timeout || settings.testTimeout),
-      options,
-    );
+    const guard = armFor(testLabel(test), options.budgetMs ?? test.timeout ?? settings.testTimeout, options);
+    if (!guard) return;
     guards.set(test, { guard, stop: dumpAtTimeout(guard, (args[0] as TestContext).signal) });
   });
   const disarm = mark(function disarmTest(...args: unknown[]) {
@@ -127,15 +127,21 @@ function wrapHook(
     // beforeEach/afterEach receive the test's context: name the test the hook runs for.
     const context = args[0] as TestContext | undefined;
     const forTest = context?.task?.type === 'test' ? context.task : undefined;
-    const budgetMs = options.budgetMs ?? ((hook[HOOK_TIMEOUT] as number | undefined) || settings.hookTimeout);
+    const budgetMs = options.budgetMs ?? (hook[HOOK_TIMEOUT] as number | undefined) ?? settings.hookTimeout;
     const guard = armFor(hookLabel(kind, forTest ?? owner), budgetMs, options);
+    if (!guard) return hook.apply(this, args);
     const stopListening = dumpAtTimeout(guard, forTest ? context?.signal : undefined);
     return disarmWhenSettled(guard, () => hook.apply(this, args), stopListening);
   };
   return copyMarks(wrapped, hook);
 }
 
-function armFor(label: string, budgetMs: number, options: WorkerOptions): HangGuard {
+/**
+ * A guard for a test or hook, or none when its timeout means "no timeout" (0, Infinity) or is too
+ * long to be a deadline: hangdump never makes a run fail on its own account.
+ */
+function armFor(label: string, budgetMs: number, options: WorkerOptions): HangGuard | undefined {
+  if (!(budgetMs > 0 && budgetMs <= MAX_BUDGET_MS)) return undefined;
   return armHangDump({
     seconds: budgetMs / 1000,
     label,
