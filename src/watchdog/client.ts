@@ -38,7 +38,8 @@ export class WatchdogClient {
   /** The heartbeat timer's callback: dumps leave hangdump's own timer out. */
   readonly heartbeat = (): void => this.#beat();
   readonly #free: number[] = [];
-  readonly #worker: Worker;
+  /** Undefined when the thread could not start: guards then arm and disarm as usual, unwatched. */
+  readonly #worker: Worker | undefined;
 
   constructor(probeId: string, facts: ProcessFacts, handlers: WatchdogHandlers) {
     const control = DeadlineTable.createControl();
@@ -57,26 +58,7 @@ export class WatchdogClient {
       probeId,
       process: facts,
     };
-    // The watchdog's own bundle sits beside every bundled file of the package (see scripts/build.mjs).
-    this.#worker = new Worker(new URL('./watchdog.js', import.meta.url), {
-      workerData,
-      name: 'hangdump watchdog',
-      // As little start-up as a worker can have: no flags of the parent's (loaders, --inspect), no
-      // copy of the environment, no stdio streams (the watchdog writes to fd 2 itself).
-      execArgv: [],
-      env: SHARE_ENV,
-      stdout: true,
-      stderr: true,
-    });
-    this.#worker.on('message', (message: FromWatchdog) => {
-      if (message.type === 'waiting') handlers.onWaiting(message.slot, message.generation);
-      else handlers.onBlocked(message.slot, message.generation, message.result);
-    });
-    this.#worker.on('error', (error) =>
-      writeStderr(`hangdump: the watchdog thread failed: ${error.stack ?? error}\n`),
-    );
-    // After the listeners: adding a 'message' listener refs the port again.
-    this.#worker.unref();
+    this.#worker = startWorker(workerData, handlers);
   }
 
   /** Arms a slot: a few shared-memory writes, and a wake-up only when this deadline comes first. */
@@ -115,7 +97,7 @@ export class WatchdogClient {
     const first = this.table.capacity;
     const page = DeadlineTable.createPage();
     this.table.addPage(page);
-    this.#worker.postMessage({ type: 'page', buffer: page } satisfies ToWatchdog);
+    this.#worker?.postMessage({ type: 'page', buffer: page } satisfies ToWatchdog);
     this.#addFreeSlots(first);
     return this.#free.pop() as number;
   }
@@ -124,4 +106,44 @@ export class WatchdogClient {
     // Lowest slots are handed out first, so the watchdog's scan stays short.
     for (let slot = first + SLOTS_PER_PAGE - 1; slot >= first; slot--) this.#free.push(slot);
   }
+}
+
+/**
+ * Starts the watchdog thread. Its failure to start (a sandbox without threads, a damaged install) is
+ * hangdump's own trouble: said once on stderr, never thrown into the code that armed a guard.
+ */
+function startWorker(
+  workerData: WatchdogData & { probeId: string; process: ProcessFacts },
+  handlers: WatchdogHandlers,
+): Worker | undefined {
+  let worker: Worker;
+  try {
+    // The watchdog's own bundle sits beside every bundled file of the package (see scripts/build.mjs).
+    worker = new Worker(new URL('./watchdog.js', import.meta.url), {
+      workerData,
+      name: 'hangdump watchdog',
+      // As little start-up as a worker can have: no flags of the parent's (loaders, --inspect), no
+      // copy of the environment, no stdio streams (the watchdog writes to fd 2 itself).
+      execArgv: [],
+      env: SHARE_ENV,
+      stdout: true,
+      stderr: true,
+    });
+  } catch (error) {
+    writeStderr(
+      `hangdump: the watchdog thread could not start (${String(error)}); hangs will not be dumped\n`,
+    );
+    return undefined;
+  }
+  worker.on('message', (message: FromWatchdog) => {
+    if (message.type === 'waiting') handlers.onWaiting(message.slot, message.generation);
+    else handlers.onBlocked(message.slot, message.generation, message.result);
+  });
+  worker.on('error', (error) =>
+    writeStderr(`hangdump: the watchdog thread failed (${error.message}); hangs will not be dumped
+`),
+  );
+  // After the listeners: adding a 'message' listener refs the port again.
+  worker.unref();
+  return worker;
 }
