@@ -140,8 +140,7 @@ function startWorker(
     else handlers.onBlocked(message.slot, message.generation, message.result);
   });
   worker.on('error', (error) =>
-    writeStderr(`hangdump: the watchdog thread failed (${error.message}); hangs will not be dumped
-`),
+    writeStderr(`hangdump: the watchdog thread failed (${error.message}); hangs will not be dumped\n`),
   );
   // After the listeners: adding a 'message' listener refs the port again.
   worker.unref();
