@@ -112,3 +112,12 @@ test('runDeadline: when it passes, the worker dumps what it runs and the run end
   // The test alone would have taken a minute.
   expect(result.ms).toBeLessThan(30_000);
 });
+
+test('leftovers: the reporter names what each passing test left open, per file', async () => {
+  const result = await run(NODE, [VITEST, 'run', '--root', 'test/fixtures/vitest-leftovers']);
+  expect(result.code).toBe(0);
+  expect(result.stdout).toMatch(
+    /hangdump: passing tests in .*leaky\.test\.ts left open \(the seed of a later hang\):\n {2}starts a server and forgets it: Server listening on 127\.0\.0\.1:\d+\n/,
+  );
+  expect(result.stdout).not.toContain('cleans up after itself:');
+});

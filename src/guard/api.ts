@@ -1,6 +1,7 @@
 import type { DumpResult } from '../dump/result.js';
 import { describeValue, invalidOption } from '../errors.js';
 import { type HangDumpOptions, type ResolvedOptions, resolveOptions } from '../options.js';
+import { openResourcesOf } from '../resources/snapshot.js';
 import { type CapturedStack, captureStack } from '../stack/capture.js';
 import type { Armed } from '../watchdog/client.js';
 import { type GuardRecord, guardRuntime } from './runtime.js';
@@ -18,6 +19,12 @@ export interface HangGuard extends Disposable {
    * Returns undefined when disarmed, or when the dump could not be written anywhere.
    */
   dumpNow(): DumpResult | undefined;
+  /**
+   * The sockets, servers, child processes and workers created while this guard was the current one
+   * that are still open (also after `disarm()`): what a passing test left behind, the seed of the next
+   * hang. Costs a look at the live handles; call it when you report it.
+   */
+  openResources(): { type: string; description: string }[];
 }
 
 class Guard implements HangGuard, GuardRecord {
@@ -37,6 +44,10 @@ class Guard implements HangGuard, GuardRecord {
     if (armed === undefined) return;
     this.#armed = undefined;
     guardRuntime().disarm(armed);
+  }
+
+  openResources(): { type: string; description: string }[] {
+    return openResourcesOf(this.id);
   }
 
   dumpNow(): DumpResult | undefined {

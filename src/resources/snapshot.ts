@@ -49,6 +49,16 @@ export function snapshotResources(): ResourceSnapshot {
   };
 }
 
+/** The live handles created while guard `guardId` was the current one: what a passing test left open. */
+export function openResourcesOf(guardId: number): { type: string; description: string }[] {
+  return ((process as ProcessWithHandles)._getActiveHandles?.() ?? [])
+    .filter((handle) => creationOf(handle as object)?.guard === guardId && !closing(handle as Described))
+    .map((handle) => {
+      const { type, description } = describeHandle(handle as Described);
+      return { type, description };
+    });
+}
+
 function describeHandle(handle: Described): HandleDetail {
   const type = handle.constructor?.name ?? typeof handle;
   const detail: HandleDetail = { type, description: '' };
@@ -109,4 +119,9 @@ function refOf(handle: Described): boolean | undefined {
     (h) => typeof h?.hasRef === 'function',
   );
   return holder ? Boolean((holder.hasRef as () => boolean).call(holder)) : undefined;
+}
+
+/** A handle on its way out (a destroyed socket, a server that stopped listening): Node lists it a moment longer. */
+function closing(handle: Described): boolean {
+  return handle.destroyed === true || (typeof handle.listen === 'function' && handle.listening === false);
 }

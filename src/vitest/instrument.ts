@@ -4,7 +4,7 @@ import type { DumpResult } from '../dump/result.js';
 import { armHangDump, type HangGuard } from '../guard/api.js';
 import { disarmWhenSettled } from '../guard/settle.js';
 import { type HookKind, hookLabel, testLabel } from './labels.js';
-import type { WorkerOptions } from './options.js';
+import { LEFTOVERS_META, type WorkerOptions } from './options.js';
 import { explainTimeout } from './timeout-message.js';
 
 /** The runner's own timeouts (the default budgets) and hook order. */
@@ -76,6 +76,8 @@ function instrumentSuite(suite: Suite, context: InstrumentContext): void {
 /** Arms each test of `suite` (not of its sub-suites) after its `beforeEach` hooks, disarms before its `afterEach`. */
 function guardTests(suite: Suite, hooks: Hooks, { options, settings }: InstrumentContext): void {
   const guards = new WeakMap<RunnerTestCase, { guard: HangGuard; stop: () => void }>();
+  /** Guards of tests that ended, kept until their leftovers are looked at. */
+  const finished = new WeakMap<RunnerTestCase, HangGuard>();
   const arm = mark(function armTest(...args: unknown[]) {
     const test = (args[0] as TestContext | undefined)?.task;
     if (test?.type !== 'test' || (test.suite ?? test.file) !== suite) return;
@@ -96,10 +98,25 @@ function guardTests(suite: Suite, hooks: Hooks, { options, settings }: Instrumen
     if (timeout && dump) explainTimeout(timeout, dump);
     armed.guard.disarm();
     wrapFinishHandlers(test, options, settings);
+    if (options.leftovers) finished.set(test, armed.guard);
   });
   hooks.beforeEach.push(arm);
-  if (settings.hookSequence === 'stack') hooks.afterEach.push(disarm);
-  else hooks.afterEach.unshift(disarm);
+  // 'stack' runs afterEach hooks last-registered first: ours go to both ends of the list.
+  const [first, last] =
+    settings.hookSequence === 'stack' ? (['push', 'unshift'] as const) : (['unshift', 'push'] as const);
+  hooks.afterEach[first](disarm);
+  if (!options.leftovers) return;
+  // After every afterEach of the test's own: what a passing test still holds open is a leftover.
+  hooks.afterEach[last](
+    mark(function findLeftovers(...args: unknown[]) {
+      const test = (args[0] as TestContext | undefined)?.task;
+      const guard = test && finished.get(test);
+      if (!test || !guard) return;
+      finished.delete(test);
+      const open = test.result?.state === 'fail' ? [] : guard.openResources();
+      if (open.length > 0) (test.meta as Record<string, unknown>)[LEFTOVERS_META] = open;
+    }),
+  );
 }
 
 /** `onTestFinished`/`onTestFailed` handlers are registered while the test runs: wrapped after it. */

@@ -26,6 +26,13 @@ export interface HangdumpVitestOptions {
    * when it passes, every worker dumps what it is running, and the run ends with a non-zero code.
    */
   runDeadline?: string | number;
+  /**
+   * After each passing test, list what it created and left open (sockets, servers, child processes,
+   * workers): the reporter prints them per file. Off by default: it looks at the live handles after
+   * every test.
+   * @default false
+   */
+  leftovers?: boolean;
 }
 
 /** The plugin's options as the workers receive them (serialisable). */
@@ -35,12 +42,16 @@ export interface WorkerOptions {
   onBlocked: OnBlocked;
   /** Epoch milliseconds when the run must end, if a run deadline was set. */
   runDeadlineAt: number | undefined;
+  leftovers: boolean;
 }
+
+/** Where a test's leftovers travel to the reporter: its `meta`, which Vitest sends to the main process. */
+export const LEFTOVERS_META = 'hangdumpLeftovers';
 
 /** The key under which the plugin provides the worker options (Vitest's provide/inject). */
 export const PROVIDE_KEY = 'hangdump:options';
 
-const KNOWN = new Set(['dir', 'budget', 'onBlocked', 'runDeadline']);
+const KNOWN = new Set(['dir', 'budget', 'onBlocked', 'runDeadline', 'leftovers']);
 
 /** Validates the plugin options at config time, with errors that name the option. */
 export function resolveVitestOptions(input: unknown, startedAt: number): WorkerOptions {
@@ -60,7 +71,7 @@ export function resolveVitestOptions(input: unknown, startedAt: number): WorkerO
       );
     }
   }
-  const { dir, budget, onBlocked, runDeadline } = options;
+  const { dir, budget, onBlocked, runDeadline, leftovers } = options;
   if (dir !== undefined && (typeof dir !== 'string' || dir.trim() === '')) {
     throw invalidOption(TypeError, `Expected \`dir\` to be a non-empty string, got ${describeValue(dir)}.`);
   }
@@ -80,12 +91,19 @@ export function resolveVitestOptions(input: unknown, startedAt: number): WorkerO
       `Expected \`onBlocked\` to be 'exit' or 'continue', got ${describeValue(onBlocked)}.`,
     );
   }
+  if (leftovers !== undefined && typeof leftovers !== 'boolean') {
+    throw invalidOption(
+      TypeError,
+      `Expected \`leftovers\` to be a boolean, got ${describeValue(leftovers)}.`,
+    );
+  }
   const deadlineMs = runDeadline === undefined ? undefined : parseDuration(runDeadline, 'runDeadline');
   return {
     dir: (dir as string | undefined) ?? undefined,
     budgetMs: typeof budget === 'number' ? Math.round(budget * 1000) : undefined,
     onBlocked: (onBlocked as OnBlocked | undefined) ?? 'exit',
     runDeadlineAt: deadlineMs === undefined ? undefined : startedAt + deadlineMs,
+    leftovers: leftovers === true,
   };
 }
 

@@ -3,7 +3,9 @@
  * after the summary, one line per dump written during the run, and what ended a worker.
  */
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
+import { relativePath } from '../dump/paths.js';
 import { runDumps, summarizeRun } from '../report/index.js';
+import { LEFTOVERS_META } from './options.js';
 
 /** Options of the reporter. */
 export interface HangdumpReporterOptions {
@@ -32,13 +34,14 @@ export default class HangdumpReporter implements Reporter {
     if (this.#options.startedAt === undefined || this.#vitest?.config.watch) this.#startedAt = Date.now();
   }
 
-  onTestRunEnd(_modules: ReadonlyArray<TestModule>, errors: ReadonlyArray<unknown>): void {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>, errors: ReadonlyArray<unknown>): void {
     const vitest = this.#vitest;
     if (!vitest) return;
     const root = vitest.config.root;
     const log = (line: string) => vitest.logger.log(line);
     const dumps = runDumps(root, this.#options.dir, this.#startedAt);
     summarizeRun(dumps, root, log);
+    reportLeftovers(modules, log);
     const crashed = errors.some((e) => /exited unexpectedly/i.test(messages(e)));
     const ended = dumps.filter((d) => d.dump.class === 'BLOCKED');
     if (crashed && ended.length > 0) {
@@ -61,4 +64,24 @@ function messages(error: unknown): string {
     parts.push(String(e.message));
   }
   return parts.join('\n');
+}
+
+/** Per file, what passing tests left open (with the plugin's `leftovers` option). */
+function reportLeftovers(modules: ReadonlyArray<TestModule>, log: (line: string) => void): void {
+  for (const module of modules) {
+    const lines: string[] = [];
+    for (const test of module.children.allTests()) {
+      const open = (test.meta() as Record<string, unknown>)[LEFTOVERS_META] as
+        | { type: string; description: string }[]
+        | undefined;
+      for (const resource of open ?? [])
+        lines.push(`  ${test.fullName}: ${resource.type} ${resource.description}`.trimEnd());
+    }
+    if (lines.length === 0) continue;
+    log('');
+    log(
+      `hangdump: passing tests in ${module.moduleId ? relativePath(module.moduleId, process.cwd()) : 'a file'} left open (the seed of a later hang):`,
+    );
+    for (const line of lines) log(line);
+  }
 }

@@ -31,6 +31,7 @@ const options: WorkerOptions = (inject as (key: string) => WorkerOptions | undef
   budgetMs: undefined,
   onBlocked: 'exit',
   runDeadlineAt: undefined,
+  leftovers: false,
 };
 const getHooks = await loadGetHooks();
 // The vm pools load modules through Vitest's own loader, where the dump writer cannot be loaded
