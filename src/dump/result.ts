@@ -1,4 +1,5 @@
 import type { HangClass, HangDump } from './model.js';
+import { relativePath } from './paths.js';
 import { formatPosition } from './text.js';
 import type { WrittenDump } from './write.js';
 
@@ -27,4 +28,10 @@ export function toResult(
     headline: dump.headline,
     ...(dump.stuck ? { position: formatPosition(dump.stuck.frame) } : {}),
   };
+}
+
+/** `hangdump: WAITING at file:line:column; dump: path`: a dump in one line, for a test's failure. */
+export function dumpLine(dump: Pick<DumpResult, 'class' | 'position' | 'file'>): string {
+  const where = dump.position ? ` at ${dump.position}` : '';
+  return `hangdump: ${dump.class}${where}; dump: ${relativePath(dump.file, process.cwd())}`;
 }

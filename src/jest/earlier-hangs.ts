@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { findDumps } from '../dump/read.js';
+import { dumpLine } from '../dump/result.js';
 import { formatFrame, formatPosition } from '../dump/text.js';
 import { DEFAULT_DIR } from '../options.js';
-import { dumpLine } from './timeout-message.js';
 
 /** A block that BLOCKED in an earlier attempt of the file, as the next attempt needs it. */
 interface Hang {

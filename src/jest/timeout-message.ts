@@ -1,5 +1,4 @@
-import { relativePath } from '../dump/paths.js';
-import type { DumpResult } from '../dump/result.js';
+import { type DumpResult, dumpLine } from '../dump/result.js';
 
 /**
  * Jest's own timeout failure. circus rejects with this string (Jest 29 and 30), and prints it as
@@ -25,10 +24,4 @@ export function explainTimeout(lists: unknown[][], error: string, dump: DumpResu
       break;
     }
   }
-}
-
-/** `hangdump: WAITING at file:line:column; dump: path`: a dump in one line, for a test's failure. */
-export function dumpLine(dump: Pick<DumpResult, 'class' | 'position' | 'file'>): string {
-  const where = dump.position ? ` at ${dump.position}` : '';
-  return `hangdump: ${dump.class}${where}; dump: ${relativePath(dump.file, process.cwd())}`;
 }

@@ -1,13 +1,11 @@
-import { relativePath } from '../dump/paths.js';
-import type { DumpResult } from '../dump/result.js';
+import { type DumpResult, dumpLine } from '../dump/result.js';
 
 /**
  * Adds one line to a runner's timeout error: where the test was stuck and where the dump is, so the
  * failure says what `Test timed out in 5000ms` never did.
  */
 export function explainTimeout(error: { message: string; stack?: string }, dump: DumpResult): void {
-  const where = dump.position ? ` at ${dump.position}` : '';
-  const line = `hangdump: ${dump.class}${where}; dump: ${relativePath(dump.file, process.cwd())}`;
+  const line = dumpLine(dump);
   if (error.message.includes(line)) return;
   const before = error.message;
   error.message = `${before}\n${line}`;
