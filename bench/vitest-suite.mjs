@@ -1,27 +1,40 @@
-// A generated Vitest suite of about 2,000 tests (20 files), run with and without the hangdump plugin,
-// alternated: the plugin's whole cost on a real run, worker start-up included.
+// Generated Vitest suites run with and without the hangdump plugin, alternated: the plugin's whole
+// cost on a real run. Two shapes: many small files (each a fresh worker process: start-up costs show)
+// and one file of many tests (per-test costs show).
 import fs from 'node:fs';
 import path from 'node:path';
 import { alternate, table, timeProcess } from './lib.mjs';
 
-const FILES = 20;
-const TESTS_PER_FILE = 100;
+const ROOT = path.join(import.meta.dirname, '..');
 
-function generate(dir) {
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
-  for (let f = 0; f < FILES; f++) {
-    const tests = Array.from(
-      { length: TESTS_PER_FILE },
-      (_, t) => `  test('case ${t}', async () => {
+/** A test file of `count` small async tests behind a `beforeEach`, as suites commonly have. */
+function testFile(name, count) {
+  const tests = Array.from(
+    { length: count },
+    (_, t) => `  test('case ${t}', async () => {
     const value = await Promise.resolve(${t});
     expect(value * 2).toBe(${t * 2});
   });`,
-    ).join('\n');
-    fs.writeFileSync(
-      path.join(dir, `suite-${f}.test.ts`),
-      `import { beforeEach, describe, expect, test } from 'vitest';\n\nlet calls = 0;\nbeforeEach(() => {\n  calls++;\n});\n\ndescribe('file ${f}', () => {\n${tests}\n});\n`,
-    );
+  ).join('\n');
+  return `import { beforeEach, describe, expect, test } from 'vitest';\n\nlet calls = 0;\nbeforeEach(() => {\n  calls++;\n});\n\ndescribe('${name}', () => {\n${tests}\n});\n`;
+}
+
+/**
+ * A project that has hangdump installed as users have it: a copy of the package in its
+ * node_modules (Vitest treats a dependency differently from a linked source folder).
+ */
+function generate(dir, files, testsPerFile) {
+  fs.rmSync(dir, { recursive: true, force: true });
+  const modules = path.join(dir, 'node_modules');
+  fs.mkdirSync(path.join(modules, 'hangdump'), { recursive: true });
+  fs.cpSync(path.join(ROOT, 'dist'), path.join(modules, 'hangdump/dist'), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(modules, 'hangdump/package.json'));
+  for (const dependency of ['vitest', '@vitest', '@jridgewell']) {
+    fs.symlinkSync(path.join(ROOT, 'node_modules', dependency), path.join(modules, dependency));
+  }
+  fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+  for (let f = 0; f < files; f++) {
+    fs.writeFileSync(path.join(dir, `suite-${f}.test.ts`), testFile(`file ${f}`, testsPerFile));
   }
   fs.writeFileSync(
     path.join(dir, 'plain.config.mjs'),
@@ -33,12 +46,13 @@ function generate(dir) {
   );
 }
 
-export function benchVitestSuite(rounds = 5) {
+function benchSuite(title, files, testsPerFile, rounds) {
   const dir = path.join(import.meta.dirname, '.suite');
-  generate(dir);
-  const vitest = path.join(import.meta.dirname, '../node_modules/vitest/vitest.mjs');
+  generate(dir, files, testsPerFile);
+  const vitest = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
   const runWith = (config) => () => {
     const { ms, result } = timeProcess([vitest, 'run', '--root', dir, '--config', path.join(dir, config)], {
+      cwd: dir,
       env: { ...process.env, CI: '1', FORCE_COLOR: '0' },
     });
     if (result.status !== 0) throw new Error(`vitest failed:\n${result.stdout}\n${result.stderr}`);
@@ -50,13 +64,20 @@ export function benchVitestSuite(rounds = 5) {
       rounds,
     );
     const base = medians['without hangdump'];
+    const perTestUs = ((medians['with the plugin'] - base) * 1000) / (files * testsPerFile);
     table(
-      `A Vitest 4 suite of ${FILES * TESTS_PER_FILE} tests in ${FILES} files, wall ms (median of ${rounds} alternated runs; goal: <= 3%)`,
+      `${title}: ${files * testsPerFile} tests in ${files} file(s), wall ms (median of ${rounds} alternated runs; goal: <= 3%)`,
       ['case', 'ms', 'ratio'],
       Object.entries(medians).map(([name, ms]) => [name, ms.toFixed(0), `${(ms / base).toFixed(3)}x`]),
     );
+    console.log(`  (${perTestUs.toFixed(0)} µs more per test, start-up included)`);
     return medians;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export function benchVitestSuite(rounds = 7) {
+  benchSuite('A Vitest 4 suite of small files', 20, 100, rounds);
+  benchSuite('One large Vitest 4 file', 1, 4000, rounds);
 }

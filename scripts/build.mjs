@@ -6,37 +6,49 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-/** Package entries: output name -> source. An entry whose source is absent is skipped. */
-const ENTRIES = {
-  index: 'src/index.ts',
-  watchdog: 'src/watchdog/worker.ts',
-  'dump-waiting': 'src/guard/waiting.ts',
-  cli: 'src/cli/bin.ts',
-  vitest: 'src/vitest/index.ts',
-  'vitest-setup': 'src/vitest/setup.ts',
-  'vitest-reporter': 'src/vitest/reporter.ts',
-  'jest-environment': 'src/jest/environment.ts',
-  'jest-setup': 'src/jest/setup.ts',
-  'jest-reporter': 'src/jest/reporter.ts',
-};
+/**
+ * Package entries, output name -> source, in groups that never share a module instance: the test's
+ * own thread (the runtime, once, whichever entry loads it), the watchdog thread, the runner's main
+ * process. Each group is split into shared chunks on its own: fewer, larger chunks than one split of
+ * all entries together, and every module a test worker loads counts (a worker loads them per file).
+ */
+const GROUPS = [
+  {
+    index: 'src/index.ts',
+    'dump-waiting': 'src/guard/waiting.ts',
+    'vitest-setup': 'src/vitest/setup.ts',
+    'jest-environment': 'src/jest/environment.ts',
+    'jest-setup': 'src/jest/setup.ts',
+  },
+  { watchdog: 'src/watchdog/worker.ts' },
+  {
+    cli: 'src/cli/bin.ts',
+    vitest: 'src/vitest/index.ts',
+    'vitest-reporter': 'src/vitest/reporter.ts',
+    'jest-reporter': 'src/jest/reporter.ts',
+  },
+];
 
 const root = new URL('..', import.meta.url);
 process.chdir(fileURLToPath(root));
 fs.rmSync('dist', { recursive: true, force: true });
 
-await build({
-  entryPoints: Object.fromEntries(Object.entries(ENTRIES).filter(([, source]) => fs.existsSync(source))),
-  outdir: 'dist',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20.19',
-  packages: 'external',
-  sourcemap: true,
-  chunkNames: 'chunk-[hash]',
-  logLevel: 'warning',
-});
+for (const [group, entries] of GROUPS.entries()) {
+  await build({
+    entryPoints: Object.fromEntries(Object.entries(entries).filter(([, source]) => fs.existsSync(source))),
+    outdir: 'dist',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20.19',
+    packages: 'external',
+    sourcemap: true,
+    // Chunk names differ between groups, as their contents do.
+    chunkNames: `chunk${group}-[hash]`,
+    logLevel: 'warning',
+  });
+}
 if (fs.existsSync('dist/cli.js')) fs.chmodSync('dist/cli.js', 0o755);
 // Jest runs setup files through its CommonJS registry, which cannot load ES modules: `hangdump/jest`
 // is a CommonJS file (required as is) that loads the bundled jest-setup.js with Node's own loader.

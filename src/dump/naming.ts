@@ -21,9 +21,17 @@ export function jsonTwin(textFile: string): string {
   return textFile.replace(/(\.txt)?$/i, '.json');
 }
 
-/** A readable, collision-free base name: label, class, pid, thread, counter. */
-export function generatedName(label: string, hangClass: string, threadId: number, counter: number): string {
-  return `${slug(label)}.${hangClass.toLowerCase()}.${process.pid}-${threadId}-${counter}.txt`;
+/**
+ * A readable, collision-free base name: label, class, the hung process and thread, counter (the
+ * writer's own: a watchdog process writes for several processes).
+ */
+export function generatedName(
+  label: string,
+  hangClass: string,
+  { pid, threadId }: { pid: number; threadId: number },
+  counter: number,
+): string {
+  return `${slug(label)}.${hangClass.toLowerCase()}.${pid}-${threadId}-${counter}.txt`;
 }
 
 /** File-name-safe, short, readable form of a label. */

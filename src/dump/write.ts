@@ -49,10 +49,7 @@ function writeTo(target: DumpTarget, dump: HangDump): WrittenDump {
   }
   ensureDirectory(target.directory);
   for (;;) {
-    const file = path.join(
-      target.directory,
-      generatedName(dump.label, dump.class, dump.process.threadId, ++counter),
-    );
+    const file = path.join(target.directory, generatedName(dump.label, dump.class, dump.process, ++counter));
     // The text file claims the name (no clobbering); its JSON twin follows it.
     if (!atomicWrite(file, text, 'exclusive')) continue;
     atomicWrite(jsonTwin(file), json, 'replace');

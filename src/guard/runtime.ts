@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from 'node:timers';
-import { threadId } from 'node:worker_threads';
+import { isMainThread, threadId } from 'node:worker_threads';
 import type { DumpResult } from '../dump/result.js';
 import type { ResolvedOptions } from '../options.js';
 import { startTracking } from '../resources/tracker.js';
@@ -20,6 +20,11 @@ export interface Probe {
   snapshot(slot: number, generation: number): string;
   /** Ends the process at once: `process.exit` may be replaced (Vitest workers make it throw). */
   exit(code: number): void;
+  /**
+   * Claims a guard for a BLOCKED dump taken by a watchdog in another process (which cannot reach
+   * this thread's shared memory); false when it was disarmed or dumped meanwhile.
+   */
+  claim(slot: number, generation: number): boolean;
   /** Node's Timeout prototype, by which a dump finds the live timers. */
   timeoutPrototype: object;
   /** Callbacks of hangdump's own timers, which dumps leave out. */
@@ -81,19 +86,25 @@ class GuardRuntime {
     const probe: Probe = {
       snapshot: (slot, generation) => JSON.stringify(takeSnapshot(this.#record(slot, generation))),
       exit: exitNow,
+      claim: (slot, generation) => this.#record(slot, generation) !== undefined && this.#claim(slot),
       timeoutPrototype: TIMEOUT_PROTOTYPE,
       ownCallbacks: [],
     };
     probes[probeId] = probe;
     this.#probe = probeExpression(probeId);
     startTracking(() => this.#armed.at(-1)?.id);
-    this.#client = new WatchdogClient(probeId, processFacts(), {
-      onWaiting: () => this.#onWaiting(),
-      onBlocked: (slot, generation, result) => {
-        const record = this.#record(slot, generation);
-        if (record) record.dump = result;
+    this.#client = new WatchdogClient(
+      probeId,
+      processFacts(),
+      {
+        onWaiting: () => this.#onWaiting(),
+        onBlocked: (slot, generation, result) => {
+          const record = this.#record(slot, generation);
+          if (record) record.dump = result;
+        },
       },
-    });
+      watchingProcess,
+    );
     probe.ownCallbacks.push(this.#client.heartbeat);
   }
 
@@ -170,11 +181,10 @@ class GuardRuntime {
 
   /** Moves an armed slot to DUMPED; false when it is free, dumped, or being dumped as BLOCKED. */
   #claim(slot: number): boolean {
-    const table = this.#client.table;
     for (;;) {
-      const state = table.deadline(slot);
+      const state = this.#client.table.deadline(slot);
       if (state <= 0 && state !== State.WAITING_SENT) return false;
-      if (table.transition(slot, state, State.DUMPED)) return true;
+      if (this.#client.transition(slot, state, State.DUMPED)) return true;
     }
   }
 
@@ -185,6 +195,17 @@ class GuardRuntime {
 }
 
 let runtime: GuardRuntime | undefined;
+/** The directory through which another process watches this one, if one does. */
+let watchingProcess: string | undefined;
+
+/**
+ * Has this thread watched by the test runner's main process (which reads its deadline table from a
+ * file in `dir`) rather than by a watchdog thread of its own. Takes effect if no guard was armed yet
+ * and this is a process's main thread on Linux (where the watcher can find the inspector's port).
+ */
+export function watchFromProcess(dir: string): void {
+  if (!runtime && isMainThread && process.platform === 'linux') watchingProcess = dir;
+}
 
 /** This thread's runtime, started on first use. */
 export function guardRuntime(): GuardRuntime {

@@ -42,8 +42,15 @@ export class GuardedThreadInspector {
   #main: Transport | undefined;
   #target: Promise<Transport> | undefined;
 
-  constructor(thread: GuardedThread) {
+  readonly #open: () => Transport | Promise<Transport>;
+
+  /**
+   * `open` reaches the guarded process's main thread; by default through this process's own
+   * inspector (the watchdog is a thread of the guarded process), else over a socket.
+   */
+  constructor(thread: GuardedThread, open: () => Transport | Promise<Transport> = localMainThread) {
     this.#thread = thread;
+    this.#open = open;
   }
 
   /**
@@ -159,7 +166,7 @@ export class GuardedThreadInspector {
 
   #connect(): Promise<Transport> {
     this.#target ??= (async () => {
-      const main = mainThreadTransport(connectMainThread());
+      const main = await this.#open();
       this.#main = main;
       const target = this.#thread.isMainThread
         ? main
@@ -169,6 +176,10 @@ export class GuardedThreadInspector {
     })();
     return this.#target;
   }
+}
+
+function localMainThread(): Transport {
+  return mainThreadTransport(connectMainThread());
 }
 
 function delay(ms: number): Promise<undefined> {

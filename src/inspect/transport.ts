@@ -113,7 +113,8 @@ export function connectMainThread(): Session {
  */
 const CALL_TIMEOUT_MS = 5000;
 
-function withDeadline<T>(method: string, reply: Promise<T>): Promise<T> {
+/** Rejects when `reply` has not come within {@link CALL_TIMEOUT_MS}. */
+export function withDeadline<T>(method: string, reply: Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(

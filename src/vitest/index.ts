@@ -12,6 +12,8 @@
 import { fileURLToPath } from 'node:url';
 import type { Vite } from 'vitest/node';
 import { runDumps, summarizeRun } from '../report/index.js';
+import { writeStderr } from '../stderr.js';
+import { ProcessWatchdog } from '../watchdog/process-watchdog.js';
 import { type HangdumpVitestOptions, PROVIDE_KEY, resolveVitestOptions } from './options.js';
 
 export type { HangdumpVitestOptions } from './options.js';
@@ -29,12 +31,14 @@ const REPORTER_FILE = fileURLToPath(new URL('./vitest-reporter.js', import.meta.
 export function hangdump(options: HangdumpVitestOptions = {}): Vite.Plugin {
   const startedAt = Date.now();
   const resolved = resolveVitestOptions(options, startedAt);
+  let watchdog: ProcessWatchdog | undefined;
   return {
     name: 'hangdump',
     configureVitest({ vitest, project }) {
       const config = project.config as { setupFiles: string[] };
       if (!config.setupFiles.includes(SETUP_FILE)) config.setupFiles.unshift(SETUP_FILE);
-      project.provide(PROVIDE_KEY as never, resolved as never);
+      watchdog ??= startProcessWatchdog();
+      project.provide(PROVIDE_KEY as never, { ...resolved, watchedFrom: watchdog?.dir } as never);
       if (resolved.runDeadlineAt !== undefined && !vitest.config.watch) {
         endRunAtDeadline(resolved.runDeadlineAt, String(options.runDeadline), (line) => {
           vitest.logger.error(line);
@@ -50,6 +54,21 @@ export function hangdump(options: HangdumpVitestOptions = {}): Vite.Plugin {
       }
     },
   };
+}
+
+/**
+ * One watchdog in this process for every worker process (Linux): a worker then needs no watchdog
+ * thread of its own, whose start would cost each test file about 25 ms of CPU. Workers that are
+ * threads, or that cannot be watched from here, start their own.
+ */
+function startProcessWatchdog(): ProcessWatchdog | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    return new ProcessWatchdog();
+  } catch (error) {
+    writeStderr(`hangdump: workers will watch themselves (${String(error)})\n`);
+    return undefined;
+  }
 }
 
 /** Time the workers get, after the run deadline, to write their dumps. */

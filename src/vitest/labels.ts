@@ -19,20 +19,26 @@ type Task = RunnerTestCase | RunnerTestSuite | RunnerTestFile;
 export function testLabel(test: RunnerTestCase): string {
   const retry = test.result?.retryCount ? ` (retry ${test.result.retryCount})` : '';
   const repeat = test.result?.repeatCount ? ` (repeat ${test.result.repeatCount})` : '';
-  return `${path(test).join(' > ')}${retry}${repeat}`;
+  return `${path(test)}${retry}${repeat}`;
 }
 
 /** A hook's label: the suite (or the test it runs for) and the hook's kind. */
 export function hookLabel(kind: HookKind, owner: RunnerTestSuite | RunnerTestFile | RunnerTestCase): string {
-  const base = owner.type === 'test' ? testLabel(owner) : path(owner).join(' > ');
+  const base = owner.type === 'test' ? testLabel(owner) : path(owner);
   return `${base} [${kind}]`;
 }
 
-function path(task: Task): string[] {
-  const names: string[] = [];
-  for (let current: Task | undefined = task; current; current = parentOf(current))
-    names.unshift(current.name);
-  return names;
+/** Each task's path, built once: a test's is asked for by each of its hooks, at every run. */
+const paths = new WeakMap<Task, string>();
+
+function path(task: Task): string {
+  let known = paths.get(task);
+  if (known === undefined) {
+    const parent = parentOf(task);
+    known = parent ? `${path(parent)} > ${task.name}` : task.name;
+    paths.set(task, known);
+  }
+  return known;
 }
 
 function parentOf(task: Task): Task | undefined {

@@ -43,6 +43,11 @@ export interface WorkerOptions {
   /** Epoch milliseconds when the run must end, if a run deadline was set. */
   runDeadlineAt: number | undefined;
   leftovers: boolean;
+  /**
+   * The directory through which the plugin's watchdog, in Vitest's main process, watches the worker
+   * processes (instead of a watchdog thread in each).
+   */
+  watchedFrom?: string;
 }
 
 /** Where a test's leftovers travel to the reporter: its `meta`, which Vitest sends to the main process. */

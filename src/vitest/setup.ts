@@ -5,6 +5,7 @@
  */
 import { beforeAll, inject, type RunnerTestFile } from 'vitest';
 import { preloadWaitingDumpWriter } from '../guard/lazy.js';
+import { watchFromProcess } from '../guard/runtime.js';
 import { instrumentFile, type RunnerSettings } from './instrument.js';
 import { PROVIDE_KEY, type WorkerOptions } from './options.js';
 import { loadGetHooks } from './runner-api.js';
@@ -33,6 +34,7 @@ const options: WorkerOptions = (inject as (key: string) => WorkerOptions | undef
   runDeadlineAt: undefined,
   leftovers: false,
 };
+if (options.watchedFrom !== undefined) watchFromProcess(options.watchedFrom);
 const getHooks = await loadGetHooks();
 // The vm pools load modules through Vitest's own loader, where the dump writer cannot be loaded
 // synchronously at the moment of a timeout: load it now.

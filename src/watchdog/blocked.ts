@@ -24,7 +24,20 @@ export interface BlockedGuard {
 
 /** What the BLOCKED procedure works with. */
 export interface BlockedContext {
+  /** The guarded thread's table (a private copy when the watchdog is another process). */
   table: DeadlineTable;
+  inspector: GuardedThreadInspector;
+  /**
+   * Claims a guard on the paused thread. A watchdog thread claimed its guards in shared memory
+   * already; a watchdog process, which sees only a copy, claims them here.
+   */
+  claim?(paused: Paused, guard: BlockedGuard): Promise<boolean>;
+  /**
+   * For a watchdog that cannot leave a pause pending on a thread inside a native call (another
+   * process: its inspector opens only when the call returns): whether the thread's event loop turns
+   * again within `timeoutMs`, once the call's child processes were ended.
+   */
+  returned?(timeoutMs: number): Promise<boolean>;
   probeId: string;
   process: ProcessFacts;
   post(message: FromWatchdog): void;
@@ -45,13 +58,17 @@ interface BlockedFacts {
   native: NativeBlock | undefined;
   /** Rewrite this file (a native call returned after the first dump and its stack is now known). */
   rewrite?: string;
+  /** When the first version was written: a rewrite completes that dump, it does not date it anew. */
+  dumpedAt?: number;
+  /** The native call returned, its children ended, and the thread went on without a pause. */
+  wentOn?: boolean;
 }
 
-/** The watchdog's one session on the guarded thread, connected at the first BLOCKED hang. */
+/** The watchdog thread's one session on the guarded thread, connected at the first BLOCKED hang. */
 let session: GuardedThreadInspector | undefined;
 
-function inspectorFor(context: BlockedContext): GuardedThreadInspector {
-  const { threadId } = context.process;
+/** The inspector of the thread this watchdog thread guards. */
+export function threadInspector({ threadId }: ProcessFacts): GuardedThreadInspector {
   session ??= new GuardedThreadInspector({ isMainThread: threadId === 0, threadId });
   return session;
 }
@@ -59,6 +76,7 @@ function inspectorFor(context: BlockedContext): GuardedThreadInspector {
 interface Written {
   guard: Armed;
   result: DumpResult | undefined;
+  dumpedAt: number;
 }
 
 /** How long to wait, after ending a blocking call's child processes, for the call to return. */
@@ -69,14 +87,21 @@ const NATIVE_RETURN_MS = 1000;
  * ends the process or lets it go on, as the guards ask (any guard asking to exit wins).
  */
 export async function dumpBlocked(context: BlockedContext, guards: BlockedGuard[]): Promise<void> {
-  const { table } = context;
-  const inspector = inspectorFor(context);
-  const armed = guards.flatMap((guard) => {
+  const { table, inspector } = context;
+  const readable = guards.flatMap((guard) => {
     const config = table.read(guard.slot, guard.generation);
     return config ? [{ ...guard, config }] : [];
   });
-  if (armed.length === 0) return;
+  if (readable.length === 0) return;
   const paused = await inspector.pause(PAUSE_GRACE_MS);
+  const armed: Armed[] = [];
+  for (const guard of readable) {
+    if (!paused || !context.claim || (await context.claim(paused, guard))) armed.push(guard);
+  }
+  if (armed.length === 0) {
+    if (paused) await inspector.resume();
+    return;
+  }
   const onMainThread = context.process.threadId === 0;
   // /proc names the main thread (its tid is the pid); a worker thread's tid is not known here.
   const native = paused
@@ -87,14 +112,26 @@ export async function dumpBlocked(context: BlockedContext, guards: BlockedGuard[
   for (const guard of armed) {
     const snapshot = paused ? await readSnapshot(context, paused, guard) : undefined;
     snapshots.set(guard, snapshot);
-    written.push({ guard, result: writeBlockedDump(context, guard, { paused, snapshot, native }) });
+    const dumpedAt = context.clock();
+    written.push({
+      guard,
+      dumpedAt,
+      result: writeBlockedDump(context, guard, { paused, snapshot, native, dumpedAt }),
+    });
     table.transition(guard.slot, State.BLOCKED, State.DUMPED);
   }
   // The timers take a walk of the heap: the dumps are on disk first, then completed in place.
   const timers = paused ? await inspector.readTimers(probe(context)) : [];
-  for (const { guard, result } of timers.length > 0 ? written : []) {
+  for (const { guard, result, dumpedAt } of timers.length > 0 ? written : []) {
     if (result) {
-      const facts = { paused, snapshot: snapshots.get(guard), native, timers, rewrite: result.file };
+      const facts = {
+        paused,
+        snapshot: snapshots.get(guard),
+        native,
+        timers,
+        rewrite: result.file,
+        dumpedAt,
+      };
       writeBlockedDump(context, guard, facts);
     }
   }
@@ -120,7 +157,7 @@ async function readSnapshot(
   paused: Paused,
   guard: BlockedGuard,
 ): Promise<GuardedSnapshot | undefined> {
-  const json = await inspectorFor(context).evaluate(
+  const json = await context.inspector.evaluate(
     paused,
     probe(context),
     `${probe(context)}.snapshot(${guard.slot}, ${guard.generation})`,
@@ -139,7 +176,11 @@ function writeBlockedDump(
 ): DumpResult | undefined {
   const { paused, snapshot, native } = facts;
   const notes: string[] = [];
-  if (native && facts.rewrite) {
+  if (native && facts.wentOn) {
+    notes.push(
+      'The thread was inside a native call. hangdump ended the child processes it waited for, so that the call returned; the code went on (the call fails with its own error, at its own line).',
+    );
+  } else if (native && facts.rewrite) {
     notes.push(
       'The thread was inside a native call. hangdump ended the child processes it waited for, so that the call returned and the JavaScript stack could be read.',
     );
@@ -152,7 +193,7 @@ function writeBlockedDump(
       'The guarded thread could not be inspected for its resources (no hangdump probe in its context).',
     );
   }
-  const now = context.clock();
+  const now = facts.dumpedAt ?? context.clock();
   const dump = buildDump({
     class: 'BLOCKED',
     blockedIn: native ? 'native' : 'javascript',
@@ -166,7 +207,7 @@ function writeBlockedDump(
     processFallback: context.process,
     ...(native ? { native } : {}),
     ...(facts.timers ? { timers: facts.timers } : {}),
-    mapper: new SourceMapper(inspectorFor(context).scripts),
+    mapper: new SourceMapper(context.inspector.scripts),
     notes,
   });
   const written = writeDump(dump, facts.rewrite ?? guard.config.path);
@@ -188,22 +229,34 @@ async function endProcess(
   written: Written[],
 ): Promise<void> {
   const { exitCode } = guard.config;
-  const inspector = inspectorFor(context);
+  const { inspector } = context;
   let target = paused;
   if (!target && native && native.children.length > 0) {
-    for (const child of native.children) {
-      try {
-        process.kill(child.pid, 'SIGKILL');
-      } catch {
-        // Already gone.
+    for (const child of native.children) kill(child.pid);
+    if (context.returned) {
+      if (!(await context.returned(NATIVE_RETURN_MS))) {
+        kill(context.process.pid);
+        return;
       }
+      for (const { guard: each, result, dumpedAt } of written) {
+        if (result)
+          writeBlockedDump(context, each, {
+            paused,
+            snapshot: undefined,
+            native,
+            rewrite: result.file,
+            dumpedAt,
+            wentOn: true,
+          });
+      }
+      return;
     }
     target = await inspector.nextPause(NATIVE_RETURN_MS);
     if (target) {
-      for (const { guard: each, result } of written) {
+      for (const { guard: each, result, dumpedAt } of written) {
         if (!result) continue;
         const snapshot = await readSnapshot(context, target, each);
-        writeBlockedDump(context, each, { paused: target, snapshot, native, rewrite: result.file });
+        writeBlockedDump(context, each, { paused: target, snapshot, native, rewrite: result.file, dumpedAt });
       }
     }
   }
@@ -220,5 +273,13 @@ async function endProcess(
   );
   if (target) await inspector.evaluate(target, probe(context), `${probe(context)}.exit(${exitCode})`);
   // Still here: the probe was unreachable, or the thread runs no JavaScript.
-  process.kill(context.process.pid, 'SIGKILL');
+  kill(context.process.pid);
+}
+
+function kill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
 }

@@ -5,20 +5,22 @@ import type { DumpResult } from '../dump/result.js';
 import type { ResolvedOptions } from '../options.js';
 import { writeStderr } from '../stderr.js';
 import { DeadlineTable } from './deadline-table.js';
+import { TableMirror } from './mirror.js';
 import {
   Control,
   type FromWatchdog,
   HEARTBEAT_MS,
   NO_DEADLINE,
   SLOTS_PER_PAGE,
+  State,
   type ToWatchdog,
   type WatchdogData,
 } from './protocol.js';
 
 /** What the guarded thread does when the watchdog reports. */
 export interface WatchdogHandlers {
-  /** A deadline passed while the event loop turns: write the WAITING dump now, on this thread. */
-  onWaiting(slot: number, generation: number): void;
+  /** Deadlines passed while the event loop turns: write their WAITING dumps now, on this thread. */
+  onWaiting(): void;
   /** The watchdog wrote a BLOCKED dump and let the process go on. */
   onBlocked(slot: number, generation: number, result: DumpResult): void;
 }
@@ -30,35 +32,37 @@ export interface Armed {
 }
 
 /**
- * The guarded thread's side of the watchdog: starts the watchdog thread, hands out deadline slots,
- * and keeps the heartbeat by which the watchdog tells a turning event loop from a blocked one.
+ * The guarded thread's side of the watchdog: hands out deadline slots, and keeps the heartbeat by
+ * which the watchdog tells a turning event loop from a blocked one. The watchdog is a thread of this
+ * process, started here; or, when a test runner's main process watches its workers itself
+ * (`watchedFrom`, a directory), that process, which reads a mirror of the table from a file.
  */
 export class WatchdogClient {
   readonly table: DeadlineTable;
   /** The heartbeat timer's callback: dumps leave hangdump's own timer out. */
   readonly heartbeat = (): void => this.#beat();
   readonly #free: number[] = [];
-  /** Undefined when the thread could not start: guards then arm and disarm as usual, unwatched. */
-  readonly #worker: Worker | undefined;
+  readonly #handlers: WatchdogHandlers;
+  readonly #workerData: WatchdogData & { probeId: string; process: ProcessFacts };
+  /** The watchdog thread; undefined when watched from another process, or when it could not start. */
+  #worker: Worker | undefined;
+  /** The table's file copy, when another process watches this one. */
+  #mirror: TableMirror | undefined;
 
-  constructor(probeId: string, facts: ProcessFacts, handlers: WatchdogHandlers) {
+  constructor(probeId: string, facts: ProcessFacts, handlers: WatchdogHandlers, watchedFrom?: string) {
     const control = DeadlineTable.createControl();
     const page = DeadlineTable.createPage();
     this.table = new DeadlineTable(control, [page]);
+    this.#handlers = handlers;
     this.#addFreeSlots(0);
     Atomics.store(this.table.control, Control.NEXT_WAKE, NO_DEADLINE);
+    this.#workerData = { control, pages: [page], timeOrigin, probeId, process: facts };
+    this.#mirror = watchedFrom === undefined ? undefined : openMirror(watchedFrom, probeId, facts);
     this.#beat();
     // The heartbeat is the only timer hangdump keeps on the guarded thread; unref'd, it never keeps
     // the process alive, and it comes from node:timers, out of reach of fake timers.
     setInterval(this.heartbeat, HEARTBEAT_MS).unref();
-    const workerData: WatchdogData & { probeId: string; process: ProcessFacts } = {
-      control,
-      pages: [page],
-      timeOrigin,
-      probeId,
-      process: facts,
-    };
-    this.#worker = startWorker(workerData, handlers);
+    if (!this.#mirror) this.#startThread();
   }
 
   /** Arms a slot: a few shared-memory writes, and a wake-up only when this deadline comes first. */
@@ -75,9 +79,14 @@ export class WatchdogClient {
       path: options.path,
     });
     const control = this.table.control;
-    if (slot >= Atomics.load(control, Control.HIGH_WATER))
-      Atomics.store(control, Control.HIGH_WATER, slot + 1);
-    if (deadline < Atomics.load(control, Control.NEXT_WAKE)) {
+    const grown = slot >= Atomics.load(control, Control.HIGH_WATER);
+    if (grown) Atomics.store(control, Control.HIGH_WATER, slot + 1);
+    if (this.#mirror) {
+      this.#mirrored((mirror) => {
+        mirror.writeSlot(this.table, slot, options.path);
+        if (grown) mirror.writeControl(this.table);
+      });
+    } else if (deadline < Atomics.load(control, Control.NEXT_WAKE)) {
       Atomics.add(control, Control.WAKE, 1);
       Atomics.notify(control, Control.WAKE);
     }
@@ -86,17 +95,60 @@ export class WatchdogClient {
 
   disarm({ slot, generation }: Armed): void {
     this.table.disarm(slot, generation);
+    this.#mirror?.freed(slot);
     this.#free.push(slot);
   }
 
+  /** Moves a slot from one state to another (see `DeadlineTable.transition`), mirrored. */
+  transition(slot: number, from: number, to: number): boolean {
+    const moved = this.table.transition(slot, from, to);
+    if (moved) this.#mirrored((mirror) => mirror.writeState(this.table, slot));
+    return moved;
+  }
+
   #beat(): void {
-    Atomics.store(this.table.control, Control.HEARTBEAT, Math.floor(now()));
+    const beat = Math.floor(now());
+    Atomics.store(this.table.control, Control.HEARTBEAT, beat);
+    if (!this.#mirror) return;
+    this.#mirrored((mirror) => mirror.writeControl(this.table));
+    // Watched from another process, this thread finds its own WAITING guards: the heartbeat runs,
+    // so the loop turns.
+    let due = false;
+    const slots = Atomics.load(this.table.control, Control.HIGH_WATER);
+    for (let slot = 0; slot < slots; slot++) {
+      const deadline = this.table.deadline(slot);
+      if (deadline > 0 && deadline <= beat && this.transition(slot, deadline, State.WAITING_SENT)) due = true;
+    }
+    if (due) this.#handlers.onWaiting();
+  }
+
+  /**
+   * Runs a write to the mirror. A mirror that fails (a full disk) is hangdump's own trouble: the
+   * watchdog thread takes over, as if there had been no watching process.
+   */
+  #mirrored(write: (mirror: TableMirror) => void): void {
+    const mirror = this.#mirror;
+    if (!mirror) return;
+    try {
+      write(mirror);
+    } catch (error) {
+      this.#mirror = undefined;
+      writeStderr(
+        `hangdump: the watchdog's table could not be written (${String(error)}); watching from a thread\n`,
+      );
+      this.#startThread();
+    }
+  }
+
+  #startThread(): void {
+    this.#worker = startWorker(this.#workerData, this.#handlers);
   }
 
   #grow(): number {
     const first = this.table.capacity;
     const page = DeadlineTable.createPage();
     this.table.addPage(page);
+    this.#workerData.pages.push(page);
     this.#worker?.postMessage({ type: 'page', buffer: page } satisfies ToWatchdog);
     this.#addFreeSlots(first);
     return this.#free.pop() as number;
@@ -105,6 +157,38 @@ export class WatchdogClient {
   #addFreeSlots(first: number): void {
     // Lowest slots are handed out first, so the watchdog's scan stays short.
     for (let slot = first + SLOTS_PER_PAGE - 1; slot >= first; slot--) this.#free.push(slot);
+  }
+}
+
+/**
+ * Announces this thread to the watching process. Its inspector opens on a signal from there (port 0,
+ * so that several processes can open theirs at once); if it is open already (`--inspect`), its URL is
+ * handed over instead. Undefined when the mirror cannot be written: the thread watchdog takes over.
+ */
+function openMirror(dir: string, probeId: string, facts: ProcessFacts): TableMirror | undefined {
+  const inspector = inspectorModule();
+  const inspectorUrl = inspector?.url();
+  if (!inspector) return undefined;
+  try {
+    const mirror = TableMirror.create(dir, `${facts.pid}-${facts.threadId}`, {
+      probeId,
+      timeOrigin,
+      process: facts,
+      ...(inspectorUrl ? { inspectorUrl } : {}),
+    });
+    if (!inspectorUrl) process.debugPort = 0;
+    return mirror;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `node:inspector`, absent from Node builds without an inspector. */
+function inspectorModule(): typeof import('node:inspector') | undefined {
+  try {
+    return process.getBuiltinModule('node:inspector');
+  } catch {
+    return undefined;
   }
 }
 
@@ -136,7 +220,7 @@ function startWorker(
     return undefined;
   }
   worker.on('message', (message: FromWatchdog) => {
-    if (message.type === 'waiting') handlers.onWaiting(message.slot, message.generation);
+    if (message.type === 'waiting') handlers.onWaiting();
     else handlers.onBlocked(message.slot, message.generation, message.result);
   });
   worker.on('error', (error) =>

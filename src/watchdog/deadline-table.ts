@@ -51,7 +51,8 @@ export class DeadlineTable {
   readonly control: Int32Array;
   readonly #pages: Page[] = [];
 
-  constructor(control: SharedArrayBuffer, pages: SharedArrayBuffer[] = []) {
+  /** Over shared memory; or over a private copy (a mirror read back from its file). */
+  constructor(control: ArrayBufferLike, pages: ArrayBufferLike[] = []) {
     this.control = new Int32Array(control);
     for (const page of pages) this.addPage(page);
   }
@@ -64,7 +65,7 @@ export class DeadlineTable {
     return new SharedArrayBuffer(PAGE_BYTES);
   }
 
-  addPage(buffer: SharedArrayBuffer): void {
+  addPage(buffer: ArrayBufferLike): void {
     this.#pages.push({ words: new Int32Array(buffer), bytes: new Uint8Array(buffer), labels: [], paths: [] });
   }
 
@@ -113,6 +114,18 @@ export class DeadlineTable {
     if (Atomics.load(words, base + Slot.GENERATION) === generation) {
       Atomics.store(words, base + Slot.DEADLINE, State.FREE);
     }
+  }
+
+  /** The whole of one slot as bytes (words, then label, then path), for a mirror. */
+  slotBytes(slot: number): Uint8Array {
+    const { bytes, base } = this.#locate(slot);
+    return bytes.subarray(base * 4, base * 4 + SLOT_BYTES);
+  }
+
+  /** How many bytes of the slot's label region are in use. */
+  labelLength(slot: number): number {
+    const { words, base } = this.#locate(slot);
+    return words[base + Slot.LABEL_BYTES] as number;
   }
 
   deadline(slot: number): number {

@@ -91,9 +91,10 @@ async function scan(): Promise<number> {
   }
   if (blocked.length > 0) {
     // Loaded at the first BLOCKED hang only, so that the watchdog starts small and fast.
-    const { dumpBlocked } = await import('./blocked.js');
+    const { dumpBlocked, threadInspector } = await import('./blocked.js');
     const context = {
       table,
+      inspector: threadInspector(data.process),
       probeId: data.probeId,
       process: data.process,
       post,

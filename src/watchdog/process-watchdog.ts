@@ -1,0 +1,127 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { writeStderr } from '../stderr.js';
+import type { BlockedGuard } from './blocked.js';
+import { blockedAfter, classify } from './classify.js';
+import type { DeadlineTable } from './deadline-table.js';
+import { listMirrors, type MirrorInfo, readMirrorInfo, readMirrorTable, removeMirror } from './mirror.js';
+import { Control, State } from './protocol.js';
+
+/** How often the mirrors are read: a few small files from memory, a few times a second. */
+const POLL_MS = 100;
+/** Grace after a WAITING request that was not taken, as the watchdog thread gives it. */
+const WAITING_GRACE_MS = 500;
+
+/**
+ * One watchdog for all the worker processes of a test run, in the runner's main process. Each worker
+ * mirrors its deadline table and heartbeat into a file of `dir` (see `mirror.ts`); this process reads
+ * them, and when a worker's event loop stops turning past a guard's deadline, opens that worker's
+ * inspector (SIGUSR1), pauses it over a WebSocket and writes the BLOCKED dump, as a watchdog thread
+ * would from inside. WAITING guards need no watchdog: the worker's heartbeat finds them itself.
+ */
+export class ProcessWatchdog {
+  /** The directory the workers announce themselves in (handed to them by the runner integration). */
+  readonly dir: string;
+  readonly #timer: ReturnType<typeof setInterval>;
+  readonly #infos = new Map<string, MirrorInfo>();
+  /** Workers being dumped right now. */
+  readonly #busy = new Set<string>();
+  /** Guards dumped already, as `name:slot:generation`. */
+  readonly #done = new Set<string>();
+  readonly #close = (): void => this.close();
+
+  constructor() {
+    this.dir = fs.mkdtempSync(path.join(memoryBackedDir(), 'hangdump-'));
+    this.#timer = setInterval(() => this.#poll(), POLL_MS).unref();
+    process.once('exit', this.#close);
+  }
+
+  /** Stops watching and removes the directory. */
+  close(): void {
+    clearInterval(this.#timer);
+    process.off('exit', this.#close);
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  #poll(): void {
+    for (const name of listMirrors(this.dir)) {
+      if (this.#busy.has(name)) continue;
+      const info = this.#infos.get(name) ?? readMirrorInfo(this.dir, name);
+      if (!info) continue;
+      this.#infos.set(name, info);
+      if (!alive(info.process.pid)) {
+        removeMirror(this.dir, name);
+        this.#infos.delete(name);
+        continue;
+      }
+      const table = readMirrorTable(this.dir, name);
+      if (!table) continue;
+      const blocked = this.#findBlocked(name, table, clockOf(info)());
+      if (blocked.length > 0) void this.#dump(name, info, blocked);
+    }
+  }
+
+  /** The guards of one worker whose deadline passed while its event loop stood still. */
+  #findBlocked(name: string, table: DeadlineTable, now: number): BlockedGuard[] {
+    const lastBeat = Atomics.load(table.control, Control.HEARTBEAT);
+    const slots = Math.min(Atomics.load(table.control, Control.HIGH_WATER), table.capacity);
+    const blocked: BlockedGuard[] = [];
+    for (let slot = 0; slot < slots; slot++) {
+      const deadline = table.deadline(slot);
+      const generation = table.generation(slot);
+      if (this.#done.has(`${name}:${slot}:${generation}`)) continue;
+      const budgetMs = table.budgetMs(slot);
+      const stalled =
+        deadline === State.WAITING_SENT
+          ? now - lastBeat >= blockedAfter(budgetMs) + WAITING_GRACE_MS
+          : deadline > 0 && deadline <= now && 'stalledMs' in classify(now, lastBeat, budgetMs);
+      if (stalled) blocked.push({ slot, generation, lastBeat });
+    }
+    return blocked;
+  }
+
+  async #dump(name: string, info: MirrorInfo, guards: BlockedGuard[]): Promise<void> {
+    this.#busy.add(name);
+    try {
+      const table = readMirrorTable(this.dir, name);
+      // Loaded at the first BLOCKED worker only: the runner's main process starts small.
+      const { dumpWorkerProcess } = await import('./remote-dump.js');
+      const heartbeat = () => {
+        const copy = readMirrorTable(this.dir, name);
+        return copy && Atomics.load(copy.control, Control.HEARTBEAT);
+      };
+      if (table) await dumpWorkerProcess(info, table, guards, clockOf(info), heartbeat);
+    } catch (error) {
+      writeStderr(`hangdump: could not dump worker process ${info.process.pid}: ${String(error)}\n`);
+    } finally {
+      for (const { slot, generation } of guards) this.#done.add(`${name}:${slot}:${generation}`);
+      this.#busy.delete(name);
+    }
+  }
+}
+
+/** A guarded process's clock (milliseconds since its time origin), read from this process. */
+function clockOf(info: MirrorInfo): () => number {
+  return () => performance.timeOrigin + performance.now() - info.timeOrigin;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Where the mirrors live: memory (`/dev/shm`) where there is one, so that their writes never reach a disk. */
+function memoryBackedDir(): string {
+  try {
+    fs.accessSync('/dev/shm', fs.constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return os.tmpdir();
+  }
+}

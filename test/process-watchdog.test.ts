@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { markerLine, NODE, ROOT, type Run, run } from './helpers.js';
+
+const VITEST = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
+const PROJECT = 'test/fixtures/vitest-process-watchdog';
+
+// Worker processes are watched from Vitest's main process (no watchdog thread in each): what that
+// changes is how a BLOCKED worker is reached (its inspector, opened by a signal, over a socket).
+describe.each(['forks', 'vmForks'])(
+  'one watchdog in the main process for every worker process (%s pool)',
+  (pool) => {
+    let result: Run;
+    beforeAll(async () => {
+      result = await run(NODE, [VITEST, 'run', '--root', PROJECT, '--pool', pool]);
+    });
+    const dump = (label: string) => result.dumps().find((d) => d.json.label === label);
+    const inspected = () =>
+      [...result.stderr.matchAll(/hangdump: worker process (\d+) has stopped turning its event loop/g)].map(
+        (match) => Number(match[1]),
+      );
+
+    test('each worker announces itself in a directory that is gone after the run', () => {
+      const dir = /WATCHED FROM (\S+)/.exec(result.stdout)?.[1];
+      expect(dir).toBeDefined();
+      // The busy worker was ended: its test has no result.
+      expect(result.stdout).toMatch(/Tests\s+1 failed \| 1 passed/);
+      expect(fs.existsSync(dir as string)).toBe(false);
+    });
+
+    test('BLOCKED in JavaScript: the main process pauses the worker and dumps its line', () => {
+      const busy = dump('busy.test.ts > spins');
+      expect(busy?.json).toMatchObject({
+        class: 'BLOCKED',
+        blockedIn: 'javascript',
+        budgetMs: 1000,
+        stuck: {
+          frame: {
+            file: `${PROJECT}/busy.test.ts`,
+            line: markerLine('vitest-process-watchdog/busy.test.ts', 'watched-busy'),
+          },
+        },
+      });
+      // Taken from outside: the dump names the worker, not the process that wrote it.
+      const pid = busy?.json.process.pid as number;
+      expect(inspected()).toContain(pid);
+      expect(path.basename(busy?.file ?? '')).toContain(`.${pid}-0-`);
+    });
+
+    test('BLOCKED in a native call: the child is named and ended, and the test fails at its own line', () => {
+      const native = dump('native.test.ts > waits for a child that never exits');
+      expect(native?.json).toMatchObject({
+        class: 'BLOCKED',
+        blockedIn: 'native',
+        native: { children: expect.arrayContaining([expect.objectContaining({ command: 'sleep 30' })]) },
+      });
+      expect(native?.json.notes.join(' ')).toContain('so that the call returned; the code went on');
+      expect(inspected()).toContain(native?.json.process.pid);
+      // The call returned with its own error, which Vitest reports at its line: the worker goes on.
+      const line = markerLine('vitest-process-watchdog/native.test.ts', 'watched-native');
+      expect(result.stderr).toContain('Command failed: sleep 30');
+      expect(result.stderr).toContain(`native.test.ts:${line}:3`);
+    });
+  },
+);
