@@ -53,6 +53,15 @@ const MAX_SECONDS = 2_000_000;
 /** Longest `path`, in UTF-8 bytes: Linux's PATH_MAX. */
 export const MAX_PATH_BYTES = 4096;
 
+/**
+ * A test runner's timeout, in milliseconds, as a budget; undefined when it means "no timeout" (0,
+ * Infinity) or is too long to be a deadline (over about 23 days): hangdump never fails a run on its
+ * own account.
+ */
+export function budgetOfTimeout(ms: number): number | undefined {
+  return ms > 0 && ms <= MAX_SECONDS * 1000 ? Math.max(1, Math.round(ms)) : undefined;
+}
+
 const KNOWN = new Set(['seconds', 'path', 'label', 'onBlocked', 'exitCode']);
 
 /**
@@ -86,7 +95,11 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   };
 }
 
-const DEFAULTS: Omit<ResolvedOptions, 'budgetMs'> = {
+/** What a runner adapter sets once for all its guards (the budget and label differ per guard). */
+export type RunnerOptions = Pick<ResolvedOptions, 'path' | 'onBlocked' | 'exitCode'>;
+
+/** The defaults of the options that have them. */
+export const DEFAULTS: Omit<ResolvedOptions, 'budgetMs'> = {
   path: undefined,
   label: undefined,
   onBlocked: 'exit',

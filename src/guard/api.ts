@@ -1,6 +1,12 @@
 import type { DumpResult } from '../dump/result.js';
 import { describeValue, invalidOption } from '../errors.js';
-import { type HangDumpOptions, type ResolvedOptions, resolveOptions } from '../options.js';
+import {
+  DEFAULTS,
+  type HangDumpOptions,
+  type ResolvedOptions,
+  type RunnerOptions,
+  resolveOptions,
+} from '../options.js';
 import { openResourcesOf } from '../resources/snapshot.js';
 import { type CapturedStack, captureStack } from '../stack/capture.js';
 import type { Armed } from '../watchdog/client.js';
@@ -79,12 +85,17 @@ export function armHangDump(secondsOrOptions: number | HangDumpOptions): HangGua
 }
 
 /**
- * For runner adapters: arms a guard like {@link armHangDump}, with its site captured elsewhere (where
- * the test or hook was defined), so that a WAITING dump points at the user's code, not the runner's.
- * @throws {TypeError | RangeError} for bad input, naming the option.
+ * For runner adapters, which resolve their options once and arm a guard or two per test: arms one
+ * from options already validated (`budgetMs` from `budgetOfTimeout`), with its site captured
+ * elsewhere (where the test or hook was defined), so that a WAITING dump points at the user's code.
  */
-export function armHangDumpAt(options: HangDumpOptions, site: CapturedStack): HangGuard {
-  return new Guard(resolveOptions(options), site);
+export function armForRunner(
+  budgetMs: number,
+  label: string,
+  site: CapturedStack | undefined,
+  { path, onBlocked, exitCode }: RunnerOptions = DEFAULTS,
+): HangGuard {
+  return new Guard({ budgetMs, label, path, onBlocked, exitCode }, site);
 }
 
 /**

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from 'node:timers';
-import { isMainThread, threadId } from 'node:worker_threads';
 import type { DumpResult } from '../dump/result.js';
 import type { ResolvedOptions } from '../options.js';
 import { startTracking } from '../resources/tracker.js';
 import type { CapturedStack } from '../stack/capture.js';
 import { writeStderr } from '../stderr.js';
+import { isMainThread, threadId } from '../thread.js';
 import { type Armed, WatchdogClient } from '../watchdog/client.js';
 import { PROBES_KEY, probeExpression, State } from '../watchdog/protocol.js';
 import { preloadWaitingDumpWriter, waitingDumpWriter } from './lazy.js';
@@ -126,6 +126,11 @@ class GuardRuntime {
     this.#client.disarm(armed);
   }
 
+  /** See `WatchdogClient.everyHeartbeat`. */
+  everyHeartbeat(callback: () => void): void {
+    this.#client.everyHeartbeat(callback);
+  }
+
   /**
    * Takes the WAITING dump now, on this thread, unless one was taken: a runner calls this at its own
    * timeout, which may fire a moment before the watchdog's message arrives.
@@ -172,7 +177,7 @@ class GuardRuntime {
         config,
         snapshot: takeSnapshot(record, shared),
       }));
-      const results = writer.writeWaitingDumps(entries, this.#probe, this.#client.heartbeat);
+      const results = writer.writeWaitingDumps(entries, this.#probe, this.#client.beat);
       for (const [index, { record }] of claimed.entries()) record.dump = results[index];
     } catch (error) {
       writeStderr(`hangdump: could not take a WAITING dump: ${String(error)}\n`);
@@ -205,6 +210,11 @@ let watchingProcess: string | undefined;
  */
 export function watchFromProcess(dir: string): void {
   if (!runtime && isMainThread && process.platform === 'linux') watchingProcess = dir;
+}
+
+/** Runs `callback` at every heartbeat of this thread (see `WatchdogClient.everyHeartbeat`). */
+export function everyHeartbeat(callback: () => void): void {
+  guardRuntime().everyHeartbeat(callback);
 }
 
 /** This thread's runtime, started on first use. */

@@ -1,8 +1,8 @@
-import { threadId } from 'node:worker_threads';
 import type { GuardedSnapshot } from '../dump/build.js';
 import type { ProcessFacts } from '../dump/model.js';
 import { snapshotResources } from '../resources/snapshot.js';
 import { type CapturedStack, readFrames } from '../stack/capture.js';
+import { threadId } from '../thread.js';
 
 /** What the guarded thread tells about itself at a dump: where the guard was set, resources, process. */
 export function takeSnapshot(

@@ -41,6 +41,8 @@ export class GuardedThreadInspector {
   readonly #thread: GuardedThread;
   #main: Transport | undefined;
   #target: Promise<Transport> | undefined;
+  /** The frames of the pause the thread is in now, if it is paused. */
+  #pausedAt: CallFrame[] | undefined;
 
   readonly #open: () => Transport | Promise<Transport>;
 
@@ -67,17 +69,22 @@ export class GuardedThreadInspector {
     return paused;
   }
 
-  /** Waits up to `timeoutMs` for the thread to pause (a pause requested earlier that lands late). */
+  /**
+   * Waits up to `timeoutMs` for the thread to pause (a pause requested earlier that lands late, even
+   * while nobody waited for it).
+   */
   async nextPause(timeoutMs: number): Promise<Paused | undefined> {
     const target = await this.#connect().catch(() => undefined);
     if (!target) return undefined;
     let stop = () => {};
-    const callFrames = await Promise.race([
-      new Promise<CallFrame[]>((resolve) => {
-        stop = target.on('Debugger.paused', (params) => resolve(params.callFrames as CallFrame[]));
-      }),
-      delay(timeoutMs),
-    ]);
+    const callFrames =
+      this.#pausedAt ??
+      (await Promise.race([
+        new Promise<CallFrame[]>((resolve) => {
+          stop = target.on('Debugger.paused', (params) => resolve(params.callFrames as CallFrame[]));
+        }),
+        delay(timeoutMs),
+      ]));
     stop();
     if (!callFrames) return undefined;
     return {
@@ -172,6 +179,12 @@ export class GuardedThreadInspector {
         ? main
         : await workerTransport(main, this.#thread.threadId, ATTACH_TIMEOUT_MS);
       target.on('Debugger.scriptParsed', (params) => this.scripts.add(params as never));
+      target.on('Debugger.paused', (params) => {
+        this.#pausedAt = params.callFrames as CallFrame[];
+      });
+      target.on('Debugger.resumed', () => {
+        this.#pausedAt = undefined;
+      });
       return target;
     })();
     return this.#target;

@@ -79,10 +79,7 @@ const EXPLANATIONS: Record<string, string> = {
  */
 export function readNativeBlock(pid: number, tid: number = pid): NativeBlock {
   const task = `/proc/${pid}/task/${tid}`;
-  const state =
-    readProc(`${task}/stat`)
-      ?.replace(/^.*\) /s, '')
-      .split(' ')[0] ?? '?';
+  const state = readThreadState(pid, tid);
   const syscallLine = readProc(`${task}/syscall`);
   const number = syscallLine && /^\d+/.test(syscallLine) ? Number.parseInt(syscallLine, 10) : undefined;
   const syscall =
@@ -103,6 +100,15 @@ export function readNativeBlock(pid: number, tid: number = pid): NativeBlock {
     explanation,
     children,
   };
+}
+
+/** A thread's scheduler state from /proc (`R` running, `S` sleeping, `D` in uninterruptible I/O), or `?`. */
+export function readThreadState(pid: number, tid: number = pid): string {
+  return (
+    readProc(`/proc/${pid}/task/${tid}/stat`)
+      ?.replace(/^.*\) /s, '')
+      .split(' ')[0] ?? '?'
+  );
 }
 
 /** The process's descendants, children first: `execSync('sh -c …')` waits on a shell and what it started. */

@@ -1,4 +1,5 @@
-import { armHangDumpAt, type HangGuard } from '../guard/api.js';
+import { armForRunner, type HangGuard } from '../guard/api.js';
+import { budgetOfTimeout } from '../options.js';
 import { type CapturedStack, captureStack } from '../stack/capture.js';
 import { writeStderr } from '../stderr.js';
 import {
@@ -98,11 +99,8 @@ export class CircusGuards {
       return;
     }
     const site = this.#sites.get(block.asyncError) ?? {};
-    try {
-      running.guard = armHangDumpAt({ seconds: timeoutOf(block, state) / 1000, label }, site);
-    } catch {
-      // A timeout too long for a deadline (over 23 days: meant as "never"): nothing to watch.
-    }
+    const budgetMs = budgetOfTimeout(timeoutOf(block, state));
+    if (budgetMs !== undefined) running.guard = armForRunner(budgetMs, label, site);
   }
 
   /** Ends the running block's guard; at Jest's timeout, takes its dump first and names it in the failure. */

@@ -3,11 +3,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isMainThread, threadId } from 'node:worker_threads';
 import { findDumps } from '../dump/read.js';
 import { dumpLine } from '../dump/result.js';
 import { formatFrame, formatPosition } from '../dump/text.js';
 import { DEFAULT_DIR } from '../options.js';
+import { isMainThread, threadId } from '../thread.js';
 
 /** A block that BLOCKED in an earlier attempt of the file, as the next attempt needs it. */
 interface Hang {

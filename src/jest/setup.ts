@@ -6,7 +6,8 @@
  * state from the sandbox it is handed.
  * @packageDocumentation
  */
-import { armHangDumpAt, type HangGuard } from '../guard/api.js';
+import { armForRunner, type HangGuard } from '../guard/api.js';
+import { budgetOfTimeout } from '../options.js';
 import { type TestEntry, testLabel, timeoutOf } from './circus.js';
 import { EarlierHangs } from './earlier-hangs.js';
 import { circusState, GUARDED_BY_ENVIRONMENT, type Sandbox } from './sandbox.js';
@@ -46,13 +47,10 @@ export function installGuards(sandbox: Sandbox, jest: JestGlobals): void {
       test.fn = standIn;
       return;
     }
-    try {
-      // No site: only the environment sees the test's definition. (circus's own `asyncError` must not
-      // be read here: V8 keeps the first reading of a stack, and Jest formats it later.)
-      running.guard = armHangDumpAt({ seconds: timeoutOf(test, state) / 1000, label }, {});
-    } catch {
-      // A timeout too long for a deadline (over 23 days: meant as "never"): nothing to watch.
-    }
+    // No site: only the environment sees the test's definition. (circus's own `asyncError` must not
+    // be read here: V8 keeps the first reading of a stack, and Jest formats it later.)
+    const budgetMs = budgetOfTimeout(timeoutOf(test, state));
+    if (budgetMs !== undefined) running.guard = armForRunner(budgetMs, label, {});
   });
 
   jest.afterEach(() => {

@@ -1,11 +1,12 @@
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest';
 import type { getHooks } from 'vitest/suite';
-import type { DumpResult } from '../dump/result.js';
-import { armHangDump, type HangGuard } from '../guard/api.js';
+import { armForRunner, type HangGuard } from '../guard/api.js';
 import { disarmWhenSettled } from '../guard/settle.js';
+import { budgetOfTimeout, type RunnerOptions, resolveOptions } from '../options.js';
 import { type HookKind, hookLabel, testLabel } from './labels.js';
 import { LEFTOVERS_META, type WorkerOptions } from './options.js';
 import { explainTimeout } from './timeout-message.js';
+import { watchTimeout } from './timeout-watch.js';
 
 /** The runner's own timeouts (the default budgets) and hook order. */
 export interface RunnerSettings {
@@ -22,12 +23,17 @@ export interface InstrumentContext {
   settings: RunnerSettings;
 }
 
+/** What arming a test's or hook's guard needs, resolved once per file: arming runs twice per test. */
+interface Arming {
+  options: WorkerOptions;
+  settings: RunnerSettings;
+  runner: RunnerOptions;
+}
+
 /** Vitest keeps a hook's own timeout on the registered function (4.0+). */
 const HOOK_TIMEOUT = Symbol.for('VITEST_CLEANUP_TIMEOUT');
 const WRAPPED = Symbol.for('hangdump.wrapped');
 const HOOK_KINDS = ['beforeAll', 'beforeEach', 'afterEach', 'afterAll'] as const;
-/** The longest budget a guard takes (about 23 days): longer timeouts mean "never". */
-const MAX_BUDGET_MS = 2_000_000_000;
 
 type Fn = ((...args: unknown[]) => unknown) & { [key: symbol]: unknown };
 type Suite = RunnerTestSuite | RunnerTestFile;
@@ -42,18 +48,30 @@ type TestContext = { task?: RunnerTestCase; signal?: AbortSignal };
  * guard covers the test's body alone, whatever Vitest version stores the test's function.
  */
 export function instrumentFile(file: RunnerTestFile, context: InstrumentContext): void {
-  instrumentSuite(file, context);
-  guardRunDeadline(file, context);
+  const { options, settings, getHooks } = context;
+  const runner = resolveOptions({
+    seconds: 1,
+    onBlocked: options.onBlocked,
+    ...(options.dir === undefined || process.env.HANGDUMP_DIR ? {} : { path: options.dir }),
+  });
+  const arming: Arming = { options, settings, runner };
+  instrumentSuite(file, getHooks, arming);
+  guardRunDeadline(file, getHooks, arming);
 }
 
 /**
  * With a run deadline, the whole file is guarded until it: when the deadline passes, the file's
  * worker dumps what it is doing (its test in flight, its stack if blocked).
  */
-function guardRunDeadline(file: RunnerTestFile, { getHooks, options, settings }: InstrumentContext): void {
+function guardRunDeadline(
+  file: RunnerTestFile,
+  getHooks: InstrumentContext['getHooks'],
+  arming: Arming,
+): void {
+  const { options, settings } = arming;
   const remainingMs = options.runDeadlineAt === undefined ? undefined : options.runDeadlineAt - Date.now();
   if (remainingMs === undefined || remainingMs <= 0) return;
-  const guard = armFor(`${file.name} [run deadline]`, remainingMs, options);
+  const guard = armFor(`${file.name} [run deadline]`, remainingMs, arming);
   if (!guard) return;
   const hooks = getHooks(file) as unknown as Hooks;
   const disarm = mark(() => guard.disarm());
@@ -62,28 +80,29 @@ function guardRunDeadline(file: RunnerTestFile, { getHooks, options, settings }:
   else hooks.afterAll.push(disarm);
 }
 
-function instrumentSuite(suite: Suite, context: InstrumentContext): void {
-  const hooks = context.getHooks(suite) as unknown as Hooks | undefined;
+function instrumentSuite(suite: Suite, getHooks: InstrumentContext['getHooks'], arming: Arming): void {
+  const hooks = getHooks(suite) as unknown as Hooks | undefined;
   if (!hooks) return;
   for (const kind of HOOK_KINDS) {
     const list = hooks[kind];
-    for (let i = 0; i < list.length; i++) list[i] = wrapHook(kind, list[i] as Fn, suite, context);
+    for (let i = 0; i < list.length; i++) list[i] = wrapHook(kind, list[i] as Fn, suite, arming);
   }
-  if (suite.tasks.some((task) => task.type === 'test')) guardTests(suite, hooks, context);
-  for (const task of suite.tasks) if (task.type === 'suite') instrumentSuite(task, context);
+  if (suite.tasks.some((task) => task.type === 'test')) guardTests(suite, hooks, arming);
+  for (const task of suite.tasks) if (task.type === 'suite') instrumentSuite(task, getHooks, arming);
 }
 
 /** Arms each test of `suite` (not of its sub-suites) after its `beforeEach` hooks, disarms before its `afterEach`. */
-function guardTests(suite: Suite, hooks: Hooks, { options, settings }: InstrumentContext): void {
+function guardTests(suite: Suite, hooks: Hooks, arming: Arming): void {
+  const { options, settings } = arming;
   const guards = new WeakMap<RunnerTestCase, { guard: HangGuard; stop: () => void }>();
   /** Guards of tests that ended, kept until their leftovers are looked at. */
   const finished = new WeakMap<RunnerTestCase, HangGuard>();
   const arm = mark(function armTest(...args: unknown[]) {
     const test = (args[0] as TestContext | undefined)?.task;
     if (test?.type !== 'test' || (test.suite ?? test.file) !== suite) return;
-    const guard = armFor(testLabel(test), options.budgetMs ?? test.timeout ?? settings.testTimeout, options);
+    const guard = armFor(testLabel(test), options.budgetMs ?? test.timeout ?? settings.testTimeout, arming);
     if (!guard) return;
-    guards.set(test, { guard, stop: dumpAtTimeout(guard, (args[0] as TestContext).signal) });
+    guards.set(test, { guard, stop: watchTimeout(guard, (args[0] as TestContext).signal) });
   });
   const disarm = mark(function disarmTest(...args: unknown[]) {
     const test = (args[0] as TestContext | undefined)?.task;
@@ -97,7 +116,7 @@ function guardTests(suite: Suite, hooks: Hooks, { options, settings }: Instrumen
     const dump = timeout ? armed.guard.dumpNow() : undefined;
     if (timeout && dump) explainTimeout(timeout, dump);
     armed.guard.disarm();
-    wrapFinishHandlers(test, options, settings);
+    wrapFinishHandlers(test, arming);
     if (options.leftovers) finished.set(test, armed.guard);
   });
   hooks.beforeEach.push(arm);
@@ -120,7 +139,7 @@ function guardTests(suite: Suite, hooks: Hooks, { options, settings }: Instrumen
 }
 
 /** `onTestFinished`/`onTestFailed` handlers are registered while the test runs: wrapped after it. */
-function wrapFinishHandlers(test: RunnerTestCase, options: WorkerOptions, settings: RunnerSettings): void {
+function wrapFinishHandlers(test: RunnerTestCase, arming: Arming): void {
   // Vitest keeps these lists on the test (not in its public types).
   const { onFinished, onFailed } = test as unknown as { onFinished?: Fn[]; onFailed?: Fn[] };
   for (const [kind, list] of [
@@ -128,59 +147,30 @@ function wrapFinishHandlers(test: RunnerTestCase, options: WorkerOptions, settin
     ['onTestFailed', onFailed],
   ] as const) {
     if (!list) continue;
-    for (let i = 0; i < list.length; i++)
-      list[i] = wrapHook(kind, list[i] as Fn, test, { options, settings });
+    for (let i = 0; i < list.length; i++) list[i] = wrapHook(kind, list[i] as Fn, test, arming);
   }
 }
 
-function wrapHook(
-  kind: HookKind,
-  hook: Fn,
-  owner: Suite | RunnerTestCase,
-  { options, settings }: Pick<InstrumentContext, 'options' | 'settings'>,
-): Fn {
+function wrapHook(kind: HookKind, hook: Fn, owner: Suite | RunnerTestCase, arming: Arming): Fn {
+  const { options, settings } = arming;
   if (typeof hook !== 'function' || hook[WRAPPED]) return hook;
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
     // beforeEach/afterEach receive the test's context: name the test the hook runs for.
     const context = args[0] as TestContext | undefined;
     const forTest = context?.task?.type === 'test' ? context.task : undefined;
     const budgetMs = options.budgetMs ?? (hook[HOOK_TIMEOUT] as number | undefined) ?? settings.hookTimeout;
-    const guard = armFor(hookLabel(kind, forTest ?? owner), budgetMs, options);
+    const guard = armFor(hookLabel(kind, forTest ?? owner), budgetMs, arming);
     if (!guard) return hook.apply(this, args);
-    const stopListening = dumpAtTimeout(guard, forTest ? context?.signal : undefined);
+    const stopListening = watchTimeout(guard, forTest ? context?.signal : undefined);
     return disarmWhenSettled(guard, () => hook.apply(this, args), stopListening);
   };
   return copyMarks(wrapped, hook);
 }
 
-/**
- * A guard for a test or hook, or none when its timeout means "no timeout" (0, Infinity) or is too
- * long to be a deadline: hangdump never makes a run fail on its own account.
- */
-function armFor(label: string, budgetMs: number, options: WorkerOptions): HangGuard | undefined {
-  if (!(budgetMs > 0 && budgetMs <= MAX_BUDGET_MS)) return undefined;
-  return armHangDump({
-    seconds: budgetMs / 1000,
-    label,
-    onBlocked: options.onBlocked,
-    ...(options.dir === undefined || process.env.HANGDUMP_DIR ? {} : { path: options.dir }),
-  });
-}
-
-/**
- * Vitest aborts the test's signal at the moment it times out, before `afterEach` cleans up: the
- * WAITING dump is taken right then, and its place is added to Vitest's own timeout error.
- */
-function dumpAtTimeout(guard: HangGuard, signal: AbortSignal | undefined): () => void {
-  if (!signal || signal.aborted) return () => {};
-  const onAbort = () => {
-    const reason: unknown = signal.reason;
-    if (!(reason instanceof Error) || !/timed out/i.test(reason.message)) return;
-    const dump: DumpResult | undefined = guard.dumpNow();
-    if (dump) explainTimeout(reason, dump);
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
-  return () => signal.removeEventListener('abort', onAbort);
+/** A guard for a test or hook, or none when its timeout means "no timeout" (see `budgetOfTimeout`). */
+function armFor(label: string, timeoutMs: number, { runner }: Arming): HangGuard | undefined {
+  const budgetMs = budgetOfTimeout(timeoutMs);
+  return budgetMs === undefined ? undefined : armForRunner(budgetMs, label, undefined, runner);
 }
 
 /** Marks one of hangdump's own hooks, so that it is never wrapped itself. */

@@ -9,10 +9,16 @@ import {
   writeStderr,
 } from '../dump/index.js';
 import type { NativeBlock } from '../dump/model.js';
-import { GuardedThreadInspector, type Paused, readNativeBlock, type TimerDetail } from '../inspect/index.js';
+import {
+  GuardedThreadInspector,
+  type Paused,
+  readNativeBlock,
+  readThreadState,
+  type TimerDetail,
+} from '../inspect/index.js';
 import { SourceMapper } from '../sourcemap/index.js';
 import type { DeadlineTable, SlotConfig } from './deadline-table.js';
-import { type FromWatchdog, PAUSE_GRACE_MS, probeExpression, State } from './protocol.js';
+import { type FromWatchdog, PAUSE_GRACE_MS, probeExpression, RUNNING_GRACE_MS, State } from './protocol.js';
 
 /** A guard the watchdog has taken as BLOCKED. */
 export interface BlockedGuard {
@@ -93,7 +99,15 @@ export async function dumpBlocked(context: BlockedContext, guards: BlockedGuard[
     return config ? [{ ...guard, config }] : [];
   });
   if (readable.length === 0) return;
-  const paused = await inspector.pause(PAUSE_GRACE_MS);
+  const onMainThread = context.process.threadId === 0;
+  // /proc names the main thread (its tid is the pid); a worker thread's tid is not known here.
+  const tid = onMainThread ? context.process.pid : undefined;
+  let paused = await inspector.pause(PAUSE_GRACE_MS);
+  // A thread that runs (not in a system call) runs JavaScript or V8 work, which take a pause at the
+  // next function or loop: on a loaded machine the thread may just not have had the CPU yet.
+  if (!paused && readThreadState(context.process.pid, tid) === 'R') {
+    paused = await inspector.nextPause(RUNNING_GRACE_MS);
+  }
   const armed: Armed[] = [];
   for (const guard of readable) {
     if (!paused || !context.claim || (await context.claim(paused, guard))) armed.push(guard);
@@ -102,11 +116,7 @@ export async function dumpBlocked(context: BlockedContext, guards: BlockedGuard[
     if (paused) await inspector.resume();
     return;
   }
-  const onMainThread = context.process.threadId === 0;
-  // /proc names the main thread (its tid is the pid); a worker thread's tid is not known here.
-  const native = paused
-    ? undefined
-    : readNativeBlock(context.process.pid, onMainThread ? context.process.pid : undefined);
+  const native = paused ? undefined : readNativeBlock(context.process.pid, tid);
   const written: Written[] = [];
   const snapshots = new Map<Armed, GuardedSnapshot | undefined>();
   for (const guard of armed) {

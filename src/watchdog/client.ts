@@ -1,4 +1,4 @@
-import { SHARE_ENV, Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { now, setInterval, timeOrigin } from '../clock.js';
 import type { ProcessFacts } from '../dump/model.js';
 import type { DumpResult } from '../dump/result.js';
@@ -40,7 +40,13 @@ export interface Armed {
 export class WatchdogClient {
   readonly table: DeadlineTable;
   /** The heartbeat timer's callback: dumps leave hangdump's own timer out. */
-  readonly heartbeat = (): void => this.#beat();
+  readonly heartbeat = (): void => {
+    this.#beat();
+    for (const callback of this.#everyBeat) callback();
+  };
+  /** Stores the heartbeat now: for a thread busy writing dumps, which is not blocked. */
+  readonly beat = (): void => this.#beat();
+  readonly #everyBeat: (() => void)[] = [];
   readonly #free: number[] = [];
   readonly #handlers: WatchdogHandlers;
   readonly #workerData: WatchdogData & { probeId: string; process: ProcessFacts };
@@ -97,6 +103,14 @@ export class WatchdogClient {
     this.table.disarm(slot, generation);
     this.#mirror?.freed(slot);
     this.#free.push(slot);
+  }
+
+  /**
+   * Runs `callback` at every heartbeat (every 50 ms while the event loop turns): for work that can
+   * wait until a guarded block has run a while, which most never do. It must not throw.
+   */
+  everyHeartbeat(callback: () => void): void {
+    this.#everyBeat.push(callback);
   }
 
   /** Moves a slot from one state to another (see `DeadlineTable.transition`), mirrored. */
@@ -202,14 +216,16 @@ function startWorker(
 ): Worker | undefined {
   let worker: Worker;
   try {
+    // Loaded here, not imported: a process watched from another one never starts a thread.
+    const threads = process.getBuiltinModule('node:worker_threads');
     // The watchdog's own bundle sits beside every bundled file of the package (see scripts/build.mjs).
-    worker = new Worker(new URL('./watchdog.js', import.meta.url), {
+    worker = new threads.Worker(new URL('./watchdog.js', import.meta.url), {
       workerData,
       name: 'hangdump watchdog',
       // As little start-up as a worker can have: no flags of the parent's (loaders, --inspect), no
       // copy of the environment, no stdio streams (the watchdog writes to fd 2 itself).
       execArgv: [],
-      env: SHARE_ENV,
+      env: threads.SHARE_ENV,
       stdout: true,
       stderr: true,
     });

@@ -60,6 +60,8 @@ export const FRESH_HEARTBEAT_MS = 2 * HEARTBEAT_MS + 20;
 export const BLOCKED_AFTER_MS = 1000;
 /** How long a pause may take to land before the thread is deemed inside a native call. */
 export const PAUSE_GRACE_MS = 250;
+/** How much longer a pause may take when /proc shows the thread running (not in a system call). */
+export const RUNNING_GRACE_MS = 3000;
 
 /** What the guarded thread hands the watchdog when it starts it. */
 export interface WatchdogData {
