@@ -129,10 +129,9 @@ export interface PortDetails {
   listening: boolean;
 }
 
-/** An `fs.watch` watcher: Node keeps its path in native memory only. */
+/** An `fs.watch` or `fs.watchFile` watcher: Node keeps its path in native memory only. */
 export interface WatcherDetails {
   kind: 'watcher';
-  path?: string;
 }
 
 /** A DNS request (`dns.lookup`, `dns.lookupService`, `dns.resolve*`). */

@@ -7,7 +7,7 @@ export function describeDetails(details: ResourceDetails): string {
       return describeSocket(details);
     case 'server':
       return join(
-        `${details.listening ? 'listening on' : 'not listening, was'} ${details.address ?? 'an unknown address'}`,
+        details.listening ? `listening on ${details.address ?? 'an unknown address'}` : 'not listening',
         details.connections === undefined ? '' : plural(details.connections, 'open connection'),
       );
     case 'request':
@@ -37,7 +37,7 @@ export function describeDetails(details: ResourceDetails): string {
     case 'port':
       return details.listening ? 'receiving messages' : 'no message listener';
     case 'watcher':
-      return details.path ? `watching ${details.path}` : 'watching a path Node does not expose';
+      return 'watching a path Node does not expose';
     case 'lookup':
       return details.host ? `looking up ${details.host}` : '';
     case 'file':

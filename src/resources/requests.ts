@@ -14,29 +14,35 @@ interface ProcessWithRequests {
 
 /**
  * The pending requests of this thread (DNS lookups, file system calls): what Node's request objects
- * say of themselves, the host of a lookup. File requests keep no path: the files the pool's threads
- * are blocked on are given to them in order, which is exact when one request is stuck, the usual case.
+ * say of themselves, such as the host of a lookup. File requests keep no path: the files that
+ * threads of the process are blocked on are given to them in order, which is exact when one request
+ * is stuck, the usual case. Blocked files left over are listed as `FileSystemCall`s: Node 26 lists
+ * no pending file request at all, and a worker's synchronous call is one too.
  */
 export function pendingRequests(): DumpRequest[] {
-  const requests = (((process as ProcessWithRequests)._getActiveRequests?.() ?? []) as Described[]).slice(
-    0,
-    REQUEST_LIMIT,
-  );
-  let files: ReturnType<typeof threadsBlockedOnFiles> | undefined;
-  return requests.map((request) => {
-    const type = typeof request.constructor?.name === 'string' ? request.constructor.name : 'request';
-    try {
-      let details: ResourceDetails | undefined;
-      if (FILE_REQUESTS.has(type)) {
-        files ??= threadsBlockedOnFiles();
-        const file = files.shift();
-        details = { kind: 'file', ...(file ? { path: file.path, syscall: file.syscall } : {}) };
-      } else if (typeof request.hostname === 'string') {
-        details = { kind: 'lookup', host: request.hostname };
+  const files = threadsBlockedOnFiles();
+  const requests = (((process as ProcessWithRequests)._getActiveRequests?.() ?? []) as Described[])
+    .slice(0, REQUEST_LIMIT)
+    .map((request): DumpRequest => {
+      const type = typeof request.constructor?.name === 'string' ? request.constructor.name : 'request';
+      try {
+        if (FILE_REQUESTS.has(type)) {
+          const file = files.shift();
+          return entry(type, { kind: 'file', ...(file ? { path: file.path, syscall: file.syscall } : {}) });
+        }
+        if (typeof request.hostname === 'string')
+          return entry(type, { kind: 'lookup', host: request.hostname });
+      } catch {
+        // A request in a state its own accessors reject: listed by type.
       }
-      return details ? { type, description: describeDetails(details), details } : { type, description: '' };
-    } catch {
       return { type, description: '' };
-    }
-  });
+    });
+  return [
+    ...requests,
+    ...files.map(({ path, syscall }) => entry('FileSystemCall', { kind: 'file', path, syscall })),
+  ];
+}
+
+function entry(type: string, details: ResourceDetails): DumpRequest {
+  return { type, description: describeDetails(details), details };
 }

@@ -83,22 +83,25 @@ export function openResourcesOf(guardId: number): { type: string; description: s
  */
 function liveHandles(): { handles: Described[]; childStdio: Map<object, ChildStdio> } {
   const handles = ((process as ProcessWithHandles)._getActiveHandles?.() ?? []) as Described[];
-  const parents = trackedParents() as Described[];
-  const children = parents.filter((parent) => Array.isArray(parent.spawnargs));
-  const childStdio = childStdioOf(children);
-  const listed = new Set<object>(handles);
-  const stdioOpen = new Set(
-    [...childStdio].filter(([pipe]) => listed.has(pipe)).map(([, { child }]) => child),
-  );
-  const extra = parents.filter((parent) =>
-    Array.isArray(parent.spawnargs)
-      ? !listed.has(parent) && stdioOpen.has(parent)
-      : typeof parent.threadId === 'number' && parent.threadId >= 0 && !ownWorker(parent),
-  );
-  return { handles: [...handles, ...extra], childStdio };
+  try {
+    const parents = trackedParents() as Described[];
+    const childStdio = childStdioOf(parents.filter((parent) => Array.isArray(parent.spawnargs)));
+    const listed = new Set<object>(handles);
+    const stdioOpen = new Set(
+      [...childStdio].filter(([pipe]) => listed.has(pipe)).map(([, { child }]) => child),
+    );
+    const extra = parents.filter((parent) =>
+      Array.isArray(parent.spawnargs)
+        ? !listed.has(parent) && stdioOpen.has(parent)
+        : typeof parent.threadId === 'number' && parent.threadId >= 0 && !ownWorker(parent),
+    );
+    return { handles: [...handles, ...extra], childStdio };
+  } catch {
+    // A worker or child in a state its own fields reject: Node's list alone.
+    return { handles, childStdio: new Map() };
+  }
 }
 
-/** hangdump's watchdog: a worker whose creator, the first frame outside Node, is hangdump's code. */
 /** Node's order, but each child's stdio pipes right after the child: the child is what the code made. */
 function byChild(handles: readonly Described[], childStdio: ReadonlyMap<object, ChildStdio>): Described[] {
   const pipesOf = new Map<object, Described[]>();
@@ -113,6 +116,7 @@ function byChild(handles: readonly Described[], childStdio: ReadonlyMap<object, 
   return [...ordered, ...handles.filter((handle) => !placed.has(handle))];
 }
 
+/** hangdump's watchdog: a worker whose creator, the first frame outside Node, is hangdump's code. */
 function ownWorker(worker: object): boolean {
   const creation = creationOf(worker);
   const creator = creation && readFrames(creation.stack).find((frame) => !isNodeInternal(frame.url));
@@ -127,10 +131,14 @@ function describeHandle(handle: Described, childStdio: ReadonlyMap<object, Child
       detail.details = details;
       detail.description = describeDetails(details);
     }
+  } catch {
+    // A handle in a state its own accessors reject: listed by type.
+  }
+  try {
     const ref = refOf(detail.type, handle);
     if (ref !== undefined) detail.ref = ref;
   } catch {
-    // A handle in a state its own accessors reject: listed by type.
+    // Not known.
   }
   // A child's pipe was created with its child: that is where the user's code made it.
   const stdio = childStdio.get(handle);
