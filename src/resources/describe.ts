@@ -8,7 +8,7 @@ export function describeDetails(details: ResourceDetails): string {
     case 'server':
       return join(
         details.listening ? `listening on ${details.address ?? 'an unknown address'}` : 'not listening',
-        details.connections === undefined ? '' : plural(details.connections, 'open connection'),
+        details.connections ? plural(details.connections, 'open connection') : '',
       );
     case 'request':
       return join(
