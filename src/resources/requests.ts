@@ -4,7 +4,7 @@ import type { Described } from './details.js';
 import { threadsBlockedOnFiles } from './pool-threads.js';
 
 /** At most this many pending requests are listed one by one (all are counted in `active`). */
-export const REQUEST_LIMIT = 25;
+const REQUEST_LIMIT = 25;
 
 const FILE_REQUESTS = new Set(['FSReqCallback', 'FSReqPromise']);
 
