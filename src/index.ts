@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export type { DumpResult, HangClass, HangDump } from './dump/index.js';
+export type { DumpHandle, DumpRequest, ResourceDetails } from './dump/model.js';
 export { SCHEMA_VERSION } from './dump/model.js';
 export { armHangDump, dumpOnHang, type HangGuard } from './guard/api.js';
 export type { HangDumpOptions, OnBlocked } from './options.js';

@@ -160,7 +160,7 @@ test('fetch that gets no answer: the socket a library opened during the guard is
   expect(dump?.json.stuck).toMatchObject({
     atGuard: true,
     waitingOn: expect.stringMatching(
-      /^Socket 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+, read 0 B, written [1-9]\d* B$/,
+      /^Socket 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+, read 0 B, written [1-9]\d* B, reading$/,
     ),
     frame: { file: 'examples/silent-server.mjs' },
   });
@@ -175,7 +175,7 @@ test('a guard without a label: named by its call site, and the child process it 
   const line = markerLine(fixture('child-never-exits'), 'child', 'CREATED');
   expect(dump?.json.label).toMatch(/^test\/fixtures\/engine\/child-never-exits\.mjs:\d+$/);
   expect(dump?.json.stuck).toMatchObject({
-    waitingOn: expect.stringMatching(/^ChildProcess pid \d+: sleep 30$/),
+    waitingOn: expect.stringMatching(/^ChildProcess pid \d+: sleep 30, running$/),
     frame: { file: relative('child-never-exits'), line },
   });
 });

@@ -46,7 +46,12 @@ export interface Run {
 export function run(
   command: string,
   args: string[],
-  options: SpawnOptions & { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: SpawnOptions & {
+    env?: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+    /** Gives the command a stdin pipe that is held open, never written to, until it ends. */
+    holdStdin?: boolean;
+  } = {},
 ): Promise<Run> {
   const dumpDir = (options.env?.HANGDUMP_DIR as string | undefined) ?? tempDir();
   return new Promise((resolve, reject) => {
@@ -55,7 +60,7 @@ export function run(
       cwd: ROOT,
       ...options,
       env: { ...process.env, HANGDUMP_DIR: dumpDir, FORCE_COLOR: '0', NO_COLOR: '1', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.holdStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       // Its own process group: a runner's workers are ended with it, never left spinning.
       detached: true,
     });
@@ -74,6 +79,7 @@ export function run(
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      child.stdin?.destroy();
       killGroup();
       resolve({
         code,

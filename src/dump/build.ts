@@ -1,4 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import type { TimerDetail } from '../inspect/timers.js';
+import { describeDetails } from '../resources/describe.js';
 import type { HandleDetail, ResourceSnapshot } from '../resources/snapshot.js';
 import type { SourceFrame, SourceMapper } from '../sourcemap/index.js';
 import { isOwnCode, isUserCode, type RawFrame } from '../stack/frame.js';
@@ -44,6 +46,8 @@ export interface DumpInput {
   native?: NativeBlock;
   /** Live timers, read through the inspector. */
   timers?: TimerDetail[];
+  /** The scripts of the thread's workers by threadId, read through the inspector. */
+  workerScripts?: ReadonlyMap<number, string>;
   mapper: SourceMapper;
   notes: string[];
 }
@@ -63,7 +67,7 @@ export function buildDump(input: DumpInput): HangDump {
   const site = mapFrames(input.snapshot?.site ?? []);
   const handles = rankHandles(
     (input.snapshot?.resources.handles ?? []).map((handle) => ({
-      handle,
+      handle: withScript(handle, input.workerScripts, processFacts.cwd),
       ...(handle.createdAt ? { createdAt: mapFrames(handle.createdAt) } : {}),
     })),
     input.snapshot?.guardId,
@@ -117,6 +121,7 @@ export function buildDump(input: DumpInput): HangDump {
         ...handle,
         ...(createdAt ? { createdAt: createdAt.map((f) => f.frame) } : {}),
       })),
+      ...(input.snapshot?.resources.requests ? { requests: input.snapshot.resources.requests } : {}),
       timers: (input.timers ?? []).map(({ location, ...timer }) => {
         if (!location) return timer;
         const source = input.mapper.mapLocation(location, timer.name);
@@ -128,6 +133,28 @@ export function buildDump(input: DumpInput): HangDump {
   };
   dump.headline = headline(dump);
   return dump;
+}
+
+/** A worker's handle with the script it runs, when the inspector named it. */
+function withScript(
+  handle: HandleDetail,
+  scripts: ReadonlyMap<number, string> | undefined,
+  cwd: string,
+): HandleDetail {
+  const details = handle.details;
+  if (details?.kind !== 'worker' || details.threadId === undefined) return handle;
+  const script = scripts?.get(details.threadId);
+  if (script === undefined) return handle;
+  const named = { ...details, script: script ? relativePath(scriptPath(script), cwd) : '(eval)' };
+  return { ...handle, details: named, description: describeDetails(named) };
+}
+
+function scriptPath(url: string): string {
+  try {
+    return url.startsWith('file:') ? fileURLToPath(url) : url;
+  } catch {
+    return url;
+  }
 }
 
 function relativeFrame(frame: SourceFrame, cwd: string, user: boolean): DumpFrame {

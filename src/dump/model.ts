@@ -35,6 +35,126 @@ export interface DumpHandle {
   duringGuard?: boolean;
   /** Where it was created, innermost first, when hangdump saw it created. */
   createdAt?: DumpFrame[];
+  /** The facts `description` is made of, by kind, for tools. */
+  details?: ResourceDetails;
+}
+
+/**
+ * Facts about one live resource, by `kind`, as far as Node exposes them (each field is left out
+ * when it could not be read). Resources of other kinds have no details: their type and creation stack.
+ */
+export type ResourceDetails =
+  | SocketDetails
+  | ServerDetails
+  | RequestDetails
+  | ChildDetails
+  | WorkerDetails
+  | PortDetails
+  | WatcherDetails
+  | LookupDetails
+  | FileRequestDetails;
+
+/** A TCP or Unix socket, or a pipe (stdio, a child's stdio). */
+export interface SocketDetails {
+  kind: 'socket';
+  /** `127.0.0.1:50312` (TCP). */
+  local?: string;
+  remote?: string;
+  /** The Unix socket's path, when Node keeps it (a server's side). */
+  path?: string;
+  /** This process's own stdio. */
+  stdio?: 'stdin' | 'stdout' | 'stderr';
+  /** A child process's stdio: which stream, and the child's pid. */
+  childStdio?: { stream: 'stdin' | 'stdout' | 'stderr'; pid?: number };
+  bytesRead?: number;
+  bytesWritten?: number;
+  /** `reading`: waits for data; `paused`: would not take it; `connecting`: not connected yet. */
+  state?: 'connecting' | 'reading' | 'paused' | 'not reading';
+  /** The HTTP exchange it carries: `GET http://127.0.0.1:8080/path` (client) or `GET /path` (server). */
+  http?: string;
+}
+
+/** A TCP or Unix server. */
+export interface ServerDetails {
+  kind: 'server';
+  /** `127.0.0.1:8080` or the Unix socket's path. */
+  address?: string;
+  listening: boolean;
+  /** Open connections it accepted. */
+  connections?: number;
+}
+
+/** An HTTP client request (`http.request`, `http.get`), found through the socket that carries it. */
+export interface RequestDetails {
+  kind: 'request';
+  method: string;
+  /** `http:` or `https:`. */
+  protocol: string;
+  /** The `Host` it was sent to, with the port. */
+  host: string;
+  path: string;
+  /** From the request's creation to the dump, when hangdump saw it created. */
+  waitedMs?: number;
+  /** Whether the response's head has arrived. */
+  responseStarted: boolean;
+}
+
+/** A child process. */
+export interface ChildDetails {
+  kind: 'child';
+  pid?: number;
+  command: string;
+  state: 'running' | 'exited' | 'killed';
+  /** When `exited`. */
+  exitCode?: number;
+  /** When `killed`: the signal that ended it. */
+  signal?: string;
+  /** Its stdio streams still open on this side (they keep the loop alive after it ended). */
+  openStdio: ('stdin' | 'stdout' | 'stderr')[];
+}
+
+/** A worker thread. */
+export interface WorkerDetails {
+  kind: 'worker';
+  threadId?: number;
+  /** The script it runs (a `file:` URL, a path relative to the cwd, or empty for `eval`), when known. */
+  script?: string;
+  state: 'running' | 'exited';
+}
+
+/** A `MessagePort` (`ref`: whether it keeps the loop alive). */
+export interface PortDetails {
+  kind: 'port';
+  /** Whether anything listens for its messages. */
+  listening: boolean;
+}
+
+/** An `fs.watch` or `fs.watchFile` watcher: Node keeps its path in native memory only. */
+export interface WatcherDetails {
+  kind: 'watcher';
+}
+
+/** A DNS request (`dns.lookup`, `dns.lookupService`, `dns.resolve*`). */
+export interface LookupDetails {
+  kind: 'lookup';
+  host?: string;
+}
+
+/** A pending file-system request (`FSReqCallback`, `FSReqPromise`). */
+export interface FileRequestDetails {
+  kind: 'file';
+  /** The file it waits on, when a thread of Node's pool is seen blocked on it (Linux). */
+  path?: string;
+  /** The system call that thread waits in. */
+  syscall?: string;
+}
+
+/** A pending request (DNS, file system, …): not a handle, but it keeps the loop alive until it completes. */
+export interface DumpRequest {
+  /** `GetAddrInfoReqWrap`, `FSReqCallback`, … */
+  type: string;
+  description: string;
+  details?: ResourceDetails;
 }
 
 /** A live timer in a dump. */
@@ -58,6 +178,8 @@ export interface DumpResources {
   handles: DumpHandle[];
   /** Live timers (at most 25), those keeping the loop alive first. */
   timers: DumpTimer[];
+  /** Pending requests with what is known of them (their counts are in `active`). */
+  requests?: DumpRequest[];
 }
 
 /** The lines around the stuck position; `marker` is true on the stuck line. */

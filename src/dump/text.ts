@@ -104,7 +104,7 @@ export function renderText(dump: HangDump): string {
 }
 
 function renderResources(dump: HangDump): string[] {
-  const { active, handles, timers = [] } = dump.resources;
+  const { active, handles, timers = [], requests = [] } = dump.resources;
   const total = active.reduce((sum, r) => sum + r.count, 0);
   if (total === 0 && handles.length === 0) return ['Live resources: none'];
   const out = [`Live resources (${total}):`];
@@ -120,6 +120,9 @@ function renderResources(dump: HangDump): string[] {
     const origin = handle.createdAt?.find((f) => f.user);
     if (origin) out.push(`      created ${formatFrame(origin)}`);
   }
+  if (requests.length > 0) out.push('Pending requests:');
+  for (const request of requests)
+    out.push(`  ${request.type}${request.description ? `  ${request.description}` : ''}`);
   if (timers.length > 0) out.push('Timers:');
   for (const timer of timers) {
     const kind = timer.repeat ? 'setInterval' : 'setTimeout';

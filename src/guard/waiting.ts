@@ -1,7 +1,7 @@
 import { now, toEpoch } from '../clock.js';
 import type { GuardedSnapshot } from '../dump/build.js';
 import { buildDump, type DumpResult, reportDump, toResult, writeDump } from '../dump/index.js';
-import { readOwnScripts, readOwnTimers } from '../inspect/same-thread.js';
+import { readOwnScripts, readOwnTimers, readOwnWorkerScripts } from '../inspect/same-thread.js';
 import type { TimerDetail } from '../inspect/timers.js';
 import { SourceMapper } from '../sourcemap/index.js';
 import type { SlotConfig } from '../watchdog/deadline-table.js';
@@ -26,6 +26,12 @@ export function writeWaitingDumps(
   beat: () => void,
 ): (DumpResult | undefined)[] {
   const mapper = new SourceMapper(readOwnScripts());
+  // Only when there are workers: attaching to them is the one way to learn their scripts.
+  const workerScripts = entries.some(({ snapshot }) =>
+    snapshot.resources.handles.some((h) => h.type === 'Worker'),
+  )
+    ? readOwnWorkerScripts()
+    : undefined;
   const dumpOf = ({ config, snapshot }: WaitingEntry, dumpedAtEpoch: number, timers: TimerDetail[]) =>
     buildDump({
       class: 'WAITING',
@@ -37,6 +43,7 @@ export function writeWaitingDumps(
       snapshot,
       processFallback: snapshot.process,
       timers,
+      ...(workerScripts ? { workerScripts } : {}),
       mapper,
       notes: [],
     });

@@ -30,6 +30,25 @@ export function readOwnTimers(probe: string): TimerDetail[] {
   return timers;
 }
 
+/**
+ * The scripts this thread's workers run, by threadId: a Worker object does not keep its script,
+ * the inspector's NodeWorker domain names it (`url`; empty for `eval` workers). Attaching to the
+ * workers does not stop them, and detaching follows at once.
+ */
+export function readOwnWorkerScripts(): Map<number, string> {
+  const scripts = new Map<number, string>();
+  withSession((session) => {
+    session.on('NodeWorker.attachedToWorker', ({ params }) => {
+      // The title is `[worker <threadId>] <name>`, the one place the inspector gives the threadId.
+      const threadId = /^\[worker (\d+)\]/.exec(params.workerInfo.title)?.[1];
+      if (threadId !== undefined) scripts.set(Number(threadId), params.workerInfo.url);
+    });
+    session.post('NodeWorker.enable', { waitForDebuggerOnStart: false });
+    session.post('NodeWorker.disable');
+  });
+  return scripts;
+}
+
 function withSession(use: (session: Session) => void): void {
   const session = new Session();
   try {

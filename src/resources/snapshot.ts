@@ -1,11 +1,22 @@
+import type { DumpRequest, ResourceDetails } from '../dump/model.js';
 import { readFrames } from '../stack/capture.js';
-import type { RawFrame } from '../stack/frame.js';
-import { creationOf } from './tracker.js';
+import { isNodeInternal, isOwnCode, isUserCode, type RawFrame } from '../stack/frame.js';
+import { describeDetails } from './describe.js';
+import {
+  type ChildStdio,
+  childStdioOf,
+  type Described,
+  handleDetails,
+  requestDetails,
+  workerHandle,
+} from './details.js';
+import { pendingRequests } from './requests.js';
+import { creationOf, trackedParents } from './tracker.js';
 
 /**
  * What keeps the guarded thread's event loop busy, read for free at dump time: Node names every live
  * resource (`getActiveResourcesInfo`) and hands out the live handle objects, whose own fields give
- * the details (addresses, pids, command lines).
+ * the details (addresses, pids, command lines); the tracker adds where each was created.
  */
 
 /** One live handle with the facts that identify it. */
@@ -20,17 +31,19 @@ export interface HandleDetail {
   guard?: number;
   /** Where it was created (innermost first), when hangdump saw it created. */
   createdAt?: RawFrame[];
+  /** The facts the description is made of. */
+  details?: ResourceDetails;
 }
 
 /** The live resources at the moment of a dump. */
 export interface ResourceSnapshot {
   /** Every live resource by type, with counts (timers and pending requests included). */
   active: { type: string; count: number }[];
-  /** Details of the live handles that Node exposes as objects. */
+  /** Details of the live handles that Node exposes as objects, and of the HTTP requests they carry. */
   handles: HandleDetail[];
+  /** Pending requests (DNS, file system) with what is known of them. */
+  requests?: DumpRequest[];
 }
-
-type Described = { constructor?: { name?: string } } & Record<string, unknown>;
 
 interface ProcessWithHandles {
   _getActiveHandles?: () => unknown[];
@@ -40,82 +53,144 @@ interface ProcessWithHandles {
 export function snapshotResources(): ResourceSnapshot {
   const counts = new Map<string, number>();
   for (const type of process.getActiveResourcesInfo()) counts.set(type, (counts.get(type) ?? 0) + 1);
-  const handles = ((process as ProcessWithHandles)._getActiveHandles?.() ?? []).map((handle) =>
-    describeHandle(handle as Described),
-  );
+  const { handles, childStdio } = liveHandles();
+  const requests = pendingRequests();
   return {
     active: [...counts].map(([type, count]) => ({ type, count })).sort((a, b) => b.count - a.count),
-    handles,
+    handles: byChild(handles, childStdio).flatMap((handle) => {
+      const described = describeHandle(handle, childStdio);
+      const request = carriedRequest(handle, described.createdAt);
+      return request ? [request, described] : [described];
+    }),
+    ...(requests.length > 0 ? { requests } : {}),
   };
 }
 
 /** The live handles created while guard `guardId` was the current one: what a passing test left open. */
 export function openResourcesOf(guardId: number): { type: string; description: string }[] {
-  return ((process as ProcessWithHandles)._getActiveHandles?.() ?? [])
-    .filter((handle) => creationOf(handle as object)?.guard === guardId && !closing(handle as Described))
+  const { handles, childStdio } = liveHandles();
+  return handles
+    .filter((handle) => creationOf(handle)?.guard === guardId && !closing(handle))
     .map((handle) => {
-      const { type, description } = describeHandle(handle as Described);
+      const { type, description } = describeHandle(handle, childStdio);
       return { type, description };
     });
 }
 
-function describeHandle(handle: Described): HandleDetail {
-  const type = handle.constructor?.name ?? typeof handle;
-  const detail: HandleDetail = { type, description: '' };
+/**
+ * Node's live handles, plus what its list leaves out: running workers, and children that ended
+ * while their stdio pipes stay open. hangdump's own watchdog thread is left out.
+ */
+function liveHandles(): { handles: Described[]; childStdio: Map<object, ChildStdio> } {
+  const handles = ((process as ProcessWithHandles)._getActiveHandles?.() ?? []) as Described[];
   try {
-    detail.description = describe(type, handle);
-    const ref = refOf(handle);
-    if (ref !== undefined) detail.ref = ref;
+    const parents = trackedParents() as Described[];
+    const childStdio = childStdioOf(parents.filter((parent) => Array.isArray(parent.spawnargs)));
+    const listed = new Set<object>(handles);
+    const stdioOpen = new Set(
+      [...childStdio].filter(([pipe]) => listed.has(pipe)).map(([, { child }]) => child),
+    );
+    const extra = parents.filter((parent) =>
+      Array.isArray(parent.spawnargs)
+        ? !listed.has(parent) && stdioOpen.has(parent)
+        : typeof parent.threadId === 'number' && parent.threadId >= 0 && !ownWorker(parent),
+    );
+    return { handles: [...handles, ...extra], childStdio };
+  } catch {
+    // A worker or child in a state its own fields reject: Node's list alone.
+    return { handles, childStdio: new Map() };
+  }
+}
+
+/** Node's order, but each child's stdio pipes right after the child: the child is what the code made. */
+function byChild(handles: readonly Described[], childStdio: ReadonlyMap<object, ChildStdio>): Described[] {
+  const pipesOf = new Map<object, Described[]>();
+  for (const handle of handles) {
+    const child = childStdio.get(handle)?.child;
+    if (child) pipesOf.set(child, [...(pipesOf.get(child) ?? []), handle]);
+  }
+  const ordered = handles.flatMap((handle) =>
+    childStdio.has(handle) ? [] : [handle, ...(pipesOf.get(handle) ?? [])],
+  );
+  const placed = new Set(ordered);
+  return [...ordered, ...handles.filter((handle) => !placed.has(handle))];
+}
+
+/** hangdump's watchdog: a worker whose creator, the first frame outside Node, is hangdump's code. */
+function ownWorker(worker: object): boolean {
+  const creation = creationOf(worker);
+  const creator = creation && readFrames(creation.stack).find((frame) => !isNodeInternal(frame.url));
+  return creator !== undefined && isOwnCode(creator.url);
+}
+
+function describeHandle(handle: Described, childStdio: ReadonlyMap<object, ChildStdio>): HandleDetail {
+  const detail: HandleDetail = { type: typeOf(handle), description: '' };
+  try {
+    const details = handleDetails(detail.type, handle, childStdio);
+    if (details) {
+      detail.details = details;
+      detail.description = describeDetails(details);
+    }
   } catch {
     // A handle in a state its own accessors reject: listed by type.
   }
-  const creation = creationOf(handle);
-  if (creation) {
-    detail.createdAt = readFrames(creation.stack);
-    if (creation.guard !== undefined) detail.guard = creation.guard;
+  try {
+    const ref = refOf(detail.type, handle);
+    if (ref !== undefined) detail.ref = ref;
+  } catch {
+    // Not known.
   }
+  // A child's pipe was created with its child: that is where the user's code made it.
+  const stdio = childStdio.get(handle);
+  addCreation(detail, (stdio ? creationOf(stdio.child) : undefined) ?? creationOf(handle));
   return detail;
 }
 
-function describe(type: string, handle: Described): string {
-  if (type === 'Server' || typeof handle.listen === 'function') return describeServer(handle);
-  if (type === 'ChildProcess') return describeChild(handle);
-  if (type === 'Socket' || 'remotePort' in handle) return describeSocket(handle);
-  if (type === 'Worker') return `threadId ${String(handle.threadId)}`;
-  return '';
-}
-
-function describeServer(server: Described): string {
-  const address = (server.address as () => unknown)?.call(server);
-  const where =
-    address && typeof address === 'object'
-      ? formatAddress(address as { address: string; port: number; family?: string })
-      : String(address ?? 'not bound');
-  return `listening on ${where}${server.listening === false ? ' (not listening)' : ''}`;
-}
-
-function describeSocket(socket: Described): string {
-  if (socket.remotePort === undefined) {
-    const fd = (socket._handle as { fd?: number } | undefined)?.fd;
-    return fd === 0 || fd === 1 || fd === 2 ? (['stdin', 'stdout', 'stderr'][fd] as string) : 'pipe';
+/**
+ * The HTTP client request a socket carries, as an entry of its own: what the code waits on. Node
+ * announces a request once its head is written, often from no user frame: then the socket's
+ * creation, in the same call, says where the code made it.
+ */
+function carriedRequest(
+  socket: Described,
+  socketCreatedAt: RawFrame[] | undefined,
+): HandleDetail | undefined {
+  try {
+    const message = socket._httpMessage;
+    if (typeof message !== 'object' || message === null) return undefined;
+    const creation = creationOf(message);
+    const details = requestDetails(message as Described, creation?.at);
+    if (!details) return undefined;
+    const request: HandleDetail = {
+      type: typeOf(message as Described),
+      description: describeDetails(details),
+    };
+    request.details = details;
+    addCreation(request, creation);
+    if (socketCreatedAt && !request.createdAt?.some((frame) => isUserCode(frame.url))) {
+      request.createdAt = socketCreatedAt;
+    }
+    return request;
+  } catch {
+    return undefined;
   }
-  const local = formatAddress({ address: String(socket.localAddress), port: Number(socket.localPort) });
-  const remote = formatAddress({ address: String(socket.remoteAddress), port: Number(socket.remotePort) });
-  return `${local} -> ${remote}, read ${String(socket.bytesRead)} B, written ${String(socket.bytesWritten)} B`;
 }
 
-function describeChild(child: Described): string {
-  const args = Array.isArray(child.spawnargs) ? child.spawnargs.join(' ') : String(child.spawnfile ?? '');
-  return `pid ${String(child.pid)}: ${args}`;
+function addCreation(detail: HandleDetail, creation: ReturnType<typeof creationOf>): void {
+  if (!creation) return;
+  detail.createdAt = readFrames(creation.stack);
+  if (creation.guard !== undefined) detail.guard = creation.guard;
 }
 
-function formatAddress({ address, port }: { address: string; port: number }): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+function typeOf(handle: Described): string {
+  const name = handle.constructor?.name;
+  return typeof name === 'string' && name ? name : typeof handle;
 }
 
 /** Whether a handle keeps the loop alive: its own `hasRef()` (timers, servers) or its native handle's. */
-function refOf(handle: Described): boolean | undefined {
-  const holder = [handle, handle._handle as Described | undefined].find(
+function refOf(type: string, handle: Described): boolean | undefined {
+  const own = [handle, handle._handle as Described | undefined];
+  const holder = (type === 'Worker' ? [...own, workerHandle(handle)] : own).find(
     (h) => typeof h?.hasRef === 'function',
   );
   return holder ? Boolean((holder.hasRef as () => boolean).call(holder)) : undefined;

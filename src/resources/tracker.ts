@@ -6,6 +6,8 @@ export interface Creation {
   stack: CapturedStack;
   /** The id of the innermost guard armed on this thread when it was created. */
   guard: number | undefined;
+  /** HTTP requests only: `Date.now()` at creation, for how long the request has waited. */
+  at?: number;
 }
 
 /**
@@ -27,6 +29,13 @@ const CHANNELS: Record<string, string> = {
 
 /** Keyed by the resource object itself: a record lives exactly as long as its resource. */
 const creations = new WeakMap<object, Creation>();
+/**
+ * Workers and child processes, which a dump must find although Node's list of live handles leaves
+ * them out (a worker is never in it; a child leaves it at its exit while its stdio pipes stay open).
+ * Both are rare: weak references, swept when the list doubles.
+ */
+let parents: WeakRef<object>[] = [];
+let sweepAt = 64;
 let started = false;
 
 /**
@@ -39,11 +48,25 @@ export function startTracking(currentGuard: () => number | undefined): void {
   for (const [channel, field] of Object.entries(CHANNELS)) {
     subscribe(channel, function onCreated(message) {
       const resource = (message as Record<string, unknown>)[field];
-      if (resource && typeof resource === 'object' && !creations.has(resource)) {
-        creations.set(resource, { stack: captureStack(onCreated), guard: currentGuard() });
-      }
+      if (!resource || typeof resource !== 'object' || creations.has(resource)) return;
+      const creation: Creation = { stack: captureStack(onCreated), guard: currentGuard() };
+      if (field === 'request') creation.at = Date.now();
+      creations.set(resource, creation);
+      if (field === 'process' || field === 'worker') keepParent(resource);
     });
   }
+}
+
+function keepParent(resource: object): void {
+  parents.push(new WeakRef(resource));
+  if (parents.length < sweepAt) return;
+  parents = parents.filter((ref) => ref.deref() !== undefined);
+  sweepAt = Math.max(64, parents.length * 2);
+}
+
+/** The workers and child processes created since tracking started that are still in memory. */
+export function trackedParents(): object[] {
+  return parents.flatMap((ref) => ref.deref() ?? []);
 }
 
 /** The recorded creation of a resource, or of the HTTP request a socket carries. */
