@@ -180,9 +180,11 @@ export class WatchdogClient {
  * handed over instead. Undefined when the mirror cannot be written: the thread watchdog takes over.
  */
 function openMirror(dir: string, probeId: string, facts: ProcessFacts): TableMirror | undefined {
-  const inspector = inspectorModule();
-  const inspectorUrl = inspector?.url();
-  if (!inspector) return undefined;
+  // A Node built without an inspector cannot be inspected from another process.
+  if (!process.features.inspector) return undefined;
+  // Loading node:inspector costs each worker a millisecond: asked only when a flag may have opened it
+  // (the watching process also tries the ports already open, for one opened from code).
+  const inspectorUrl = inspectorFlagged() ? process.getBuiltinModule('node:inspector').url() : undefined;
   try {
     const mirror = TableMirror.create(dir, `${facts.pid}-${facts.threadId}`, {
       probeId,
@@ -197,13 +199,9 @@ function openMirror(dir: string, probeId: string, facts: ProcessFacts): TableMir
   }
 }
 
-/** `node:inspector`, absent from Node builds without an inspector. */
-function inspectorModule(): typeof import('node:inspector') | undefined {
-  try {
-    return process.getBuiltinModule('node:inspector');
-  } catch {
-    return undefined;
-  }
+/** Whether `--inspect` (or `--inspect-brk`, `--inspect-wait`) was given to this process. */
+function inspectorFlagged(): boolean {
+  return [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) => arg.includes('--inspect'));
 }
 
 /**
