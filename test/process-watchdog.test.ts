@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { markerLine, NODE, ROOT, type Run, run } from './helpers.js';
@@ -12,7 +14,14 @@ describe.each(['forks', 'vmForks'])(
   'one watchdog in the main process for every worker process (%s pool)',
   (pool) => {
     let result: Run;
+    /** The directory of a watchdog whose process was killed: the next run removes it. */
+    let orphan: string;
     beforeAll(async () => {
+      const gone = spawnSync(process.execPath, ['-e', '']).pid as number;
+      orphan = fs.mkdtempSync(
+        path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), `hangdump-${gone}-`),
+      );
+      fs.writeFileSync(path.join(orphan, `${gone}-0.json`), '{}');
       result = await run(NODE, [VITEST, 'run', '--root', PROJECT, '--pool', pool]);
     });
     const dump = (label: string) => result.dumps().find((d) => d.json.label === label);
@@ -27,6 +36,9 @@ describe.each(['forks', 'vmForks'])(
       // The busy worker was ended: its test has no result.
       expect(result.stdout).toMatch(/Tests\s+1 failed \| 1 passed/);
       expect(fs.existsSync(dir as string)).toBe(false);
+      // Named by their process: one left by a killed run is removed by the next.
+      expect(path.basename(dir as string)).toMatch(/^hangdump-\d+-/);
+      expect(fs.existsSync(orphan)).toBe(false);
     });
 
     test('BLOCKED in JavaScript: the main process pauses the worker and dumps its line', () => {

@@ -9,6 +9,7 @@ import type { DeadlineTable } from './deadline-table.js';
 import { listMirrors, type MirrorInfo, readMirrorInfo, readMirrorTable, removeMirror } from './mirror.js';
 import { Control, State } from './protocol.js';
 
+const DIR_PREFIX = 'hangdump-';
 /** How often the mirrors are read: a few small files from memory, a few times a second. */
 const POLL_MS = 100;
 /** Grace after a WAITING request that was not taken, as the watchdog thread gives it. */
@@ -33,7 +34,10 @@ export class ProcessWatchdog {
   readonly #close = (): void => this.close();
 
   constructor() {
-    this.dir = fs.mkdtempSync(path.join(memoryBackedDir(), 'hangdump-'));
+    const parent = memoryBackedDir();
+    removeOrphans(parent);
+    // Named by this process, so that a later run can tell it is an orphan once this one is gone.
+    this.dir = fs.mkdtempSync(path.join(parent, `${DIR_PREFIX}${process.pid}-`));
     this.#timer = setInterval(() => this.#poll(), POLL_MS).unref();
     process.once('exit', this.#close);
   }
@@ -123,5 +127,27 @@ function memoryBackedDir(): string {
     return '/dev/shm';
   } catch {
     return os.tmpdir();
+  }
+}
+
+/**
+ * Removes the directories of watchdogs whose process is gone: one killed (a CI timeout, SIGKILL) had
+ * no chance to remove its own, and memory-backed files outlive it.
+ */
+function removeOrphans(parent: string): void {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const owner = new RegExp(`^${DIR_PREFIX}(\\d+)-`).exec(entry)?.[1];
+    if (owner === undefined || alive(Number(owner))) continue;
+    try {
+      fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
+    } catch {
+      // Another user's, or being removed by another run: not ours to insist on.
+    }
   }
 }
