@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { EXPECTED_DUMPS } from './fixtures/vitest-plugin/expected.js';
+import { EXPECTED_DUMPS, reportedAnnotations } from './fixtures/vitest-plugin/expected.js';
 import { markerLine, NODE, ROOT, type Run, run } from './helpers.js';
 
 const VITEST = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
@@ -23,11 +23,12 @@ describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
           .map((d) => `${d.json.class} ${d.json.label}`)
           .sort(),
       ).toEqual(EXPECTED_DUMPS);
-      expect(result.stdout).toMatch(/Tests\s+6 failed \| 4 passed/);
+      expect(result.stdout).toMatch(/Tests\s+7 failed \| 4 passed/);
     });
 
     test('BLOCKED: a ReDoS names its TypeScript line, and the worker is ended so the run goes on', () => {
       const blocked = dump('blocked.test.ts > validates a long sentence');
+      const line = markerLine('vitest-plugin/blocked.test.ts', 'plugin-redos');
       expect(blocked?.json).toMatchObject({
         class: 'BLOCKED',
         budgetMs: 1000,
@@ -35,10 +36,17 @@ describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
         stuck: {
           frame: {
             file: `${PROJECT}/blocked.test.ts`,
-            line: markerLine('vitest-plugin/blocked.test.ts', 'plugin-redos'),
+            line,
           },
         },
       });
+      // Vitest fails the test itself, with the dump's path and the stuck line's code frame.
+      expect(result.stderr).toMatch(
+        new RegExp(
+          ` FAIL  blocked\\.test\\.ts > validates a long sentence\nError: BLOCKED — "blocked\\.test\\.ts > validates a long sentence" exceeded 1s \\(.*\\); hangdump ended its worker\nhangdump: BLOCKED at ${PROJECT}/blocked\\.test\\.ts:${line}:\\d+; dump: .*${path.basename(blocked?.file ?? 'x')}\n ❯ parse blocked\\.test\\.ts:${line}:\\d+\n.*\n.*\n.*${line}\\|.*HANG: plugin-redos`,
+        ),
+      );
+      expect(result.stdout).toMatch(/Test Files\s+4 failed \| 1 passed/);
       expect(result.stdout).toContain(
         'hangdump: "Worker exited unexpectedly" above: hangdump ended the worker running blocked.test.ts after its BLOCKED dump.',
       );
@@ -59,6 +67,22 @@ describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
       );
       expect(result.stderr).toMatch(/Test timed out in 1500ms\.\n.*\nhangdump: WAITING; dump: /);
       expect(dir).not.toBe('');
+    });
+
+    test('each WAITING dump is attached to its test: the annotation and the dump reach the reporters', () => {
+      const waiting = result.dumps().filter((d) => d.json.class === 'WAITING');
+      const annotations = reportedAnnotations(result.stdout);
+      expect(annotations.map((a) => a.headline).sort()).toEqual(
+        waiting.map((d) => d.text.split('\n')[0]).sort(),
+      );
+      const greeting = annotations.find((a) => a.test === 'client > gets a greeting');
+      expect(greeting?.message).toMatch(
+        new RegExp(
+          `^WAITING at ${PROJECT}/waiting\\.test\\.ts:\\d+:\\d+; dump: .*waiting\\.test\\.ts-client-gets-a-greeting\\.waiting\\.`,
+        ),
+      );
+      // A hook's dump goes to the test it ran for.
+      expect(annotations.map((a) => a.test)).toContain('setup that hangs > never starts');
     });
 
     test('concurrent tests hanging together get a dump each', () => {

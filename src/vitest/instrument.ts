@@ -3,6 +3,7 @@ import type { getHooks } from 'vitest/suite';
 import type { DumpResult } from '../dump/result.js';
 import { armHangDump, type HangGuard } from '../guard/api.js';
 import { disarmWhenSettled } from '../guard/settle.js';
+import { annotateDump, type TestContext } from './annotate.js';
 import { type HookKind, hookLabel, testLabel } from './labels.js';
 import { LEFTOVERS_META, type WorkerOptions } from './options.js';
 import { explainTimeout } from './timeout-message.js';
@@ -32,7 +33,6 @@ const MAX_BUDGET_MS = 2_000_000_000;
 type Fn = ((...args: unknown[]) => unknown) & { [key: symbol]: unknown };
 type Suite = RunnerTestSuite | RunnerTestFile;
 type Hooks = Record<(typeof HOOK_KINDS)[number], Fn[]>;
-type TestContext = { task?: RunnerTestCase; signal?: AbortSignal };
 
 /**
  * Puts every test and hook of a collected file under a guard whose budget is its own timeout. Runs
@@ -83,7 +83,7 @@ function guardTests(suite: Suite, hooks: Hooks, { options, settings }: Instrumen
     if (test?.type !== 'test' || (test.suite ?? test.file) !== suite) return;
     const guard = armFor(testLabel(test), options.budgetMs ?? test.timeout ?? settings.testTimeout, options);
     if (!guard) return;
-    guards.set(test, { guard, stop: dumpAtTimeout(guard, (args[0] as TestContext).signal) });
+    guards.set(test, { guard, stop: dumpAtTimeout(guard, args[0] as TestContext) });
   });
   const disarm = mark(function disarmTest(...args: unknown[]) {
     const test = (args[0] as TestContext | undefined)?.task;
@@ -94,8 +94,9 @@ function guardTests(suite: Suite, hooks: Hooks, { options, settings }: Instrumen
     // Where the test's signal is not aborted at the timeout (Vitest 3.2), the first afterEach is
     // the moment: still before any cleanup of the user's.
     const timeout = test.result?.errors?.find((e) => /timed out/i.test(String(e?.message)));
-    const dump = timeout ? armed.guard.dumpNow() : undefined;
+    const dump = timeout ? armed.guard.dumpNow() : armed.guard.dump;
     if (timeout && dump) explainTimeout(timeout, dump);
+    if (dump) annotateDump(args[0] as TestContext, dump);
     armed.guard.disarm();
     wrapFinishHandlers(test, options, settings);
     if (options.leftovers) finished.set(test, armed.guard);
@@ -147,7 +148,7 @@ function wrapHook(
     const budgetMs = options.budgetMs ?? (hook[HOOK_TIMEOUT] as number | undefined) ?? settings.hookTimeout;
     const guard = armFor(hookLabel(kind, forTest ?? owner), budgetMs, options);
     if (!guard) return hook.apply(this, args);
-    const stopListening = dumpAtTimeout(guard, forTest ? context?.signal : undefined);
+    const stopListening = dumpAtTimeout(guard, forTest ? context : undefined);
     return disarmWhenSettled(guard, () => hook.apply(this, args), stopListening);
   };
   return copyMarks(wrapped, hook);
@@ -169,15 +170,19 @@ function armFor(label: string, budgetMs: number, options: WorkerOptions): HangGu
 
 /**
  * Vitest aborts the test's signal at the moment it times out, before `afterEach` cleans up: the
- * WAITING dump is taken right then, and its place is added to Vitest's own timeout error.
+ * WAITING dump is taken right then, its place is added to Vitest's own timeout error, and the dump
+ * is attached to the test.
  */
-function dumpAtTimeout(guard: HangGuard, signal: AbortSignal | undefined): () => void {
+function dumpAtTimeout(guard: HangGuard, context: TestContext | undefined): () => void {
+  const signal = context?.signal;
   if (!signal || signal.aborted) return () => {};
   const onAbort = () => {
     const reason: unknown = signal.reason;
     if (!(reason instanceof Error) || !/timed out/i.test(reason.message)) return;
     const dump: DumpResult | undefined = guard.dumpNow();
-    if (dump) explainTimeout(reason, dump);
+    if (!dump) return;
+    explainTimeout(reason, dump);
+    annotateDump(context, dump);
   };
   signal.addEventListener('abort', onAbort, { once: true });
   return () => signal.removeEventListener('abort', onAbort);

@@ -1,10 +1,12 @@
 /**
  * hangdump's Vitest reporter (added by the plugin, or `reporters: ['default', 'hangdump/vitest/reporter']`):
- * after the summary, one line per dump written during the run, and what ended a worker.
+ * fails the tests whose worker it ended after a BLOCKED dump, and after the summary, one line per dump
+ * written during the run, and what ended a worker.
  */
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
 import { relativePath } from '../dump/paths.js';
 import { runDumps, summarizeRun } from '../report/index.js';
+import { failBlockedTests } from './blocked-failure.js';
 import { LEFTOVERS_META } from './options.js';
 
 /** Options of the reporter. */
@@ -34,12 +36,18 @@ export default class HangdumpReporter implements Reporter {
     if (this.#options.startedAt === undefined || this.#vitest?.config.watch) this.#startedAt = Date.now();
   }
 
-  onTestRunEnd(modules: ReadonlyArray<TestModule>, errors: ReadonlyArray<unknown>): void {
+  /**
+   * The plugin puts this reporter first: the tests of ended workers are failed before the other
+   * reporters print the run, and hangdump's own lines wait until they have.
+   */
+  async onTestRunEnd(modules: ReadonlyArray<TestModule>, errors: ReadonlyArray<unknown>): Promise<void> {
     const vitest = this.#vitest;
     if (!vitest) return;
     const root = vitest.config.root;
     const log = (line: string) => vitest.logger.log(line);
     const dumps = runDumps(root, this.#options.dir, this.#startedAt);
+    failBlockedTests(modules, dumps);
+    await new Promise((resolve) => setImmediate(resolve));
     summarizeRun(dumps, root, log);
     reportLeftovers(modules, log);
     const crashed = errors.some((e) => /exited unexpectedly/i.test(messages(e)));
