@@ -85,12 +85,22 @@ describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
       expect(annotations.map((a) => a.test)).toContain('setup that hangs > never starts');
     });
 
-    test('concurrent tests hanging together get a dump each', () => {
+    test('concurrent tests hanging together get a dump each, naming its own socket', () => {
       const first = dump('concurrent.test.ts > in parallel > waits for the first signal');
       const second = dump('concurrent.test.ts > in parallel > waits for the second signal');
       expect(first?.json.budgetMs).toBe(1000);
       expect(second?.json.budgetMs).toBe(1000);
       expect(first?.file).not.toBe(second?.file);
+      // Both tests are armed before either creates its socket: each socket is its own test's.
+      for (const [each, marker] of [
+        [first, 'concurrent-first'],
+        [second, 'concurrent-second'],
+      ] as const) {
+        expect(each?.json.stuck).toMatchObject({
+          waitingOn: expect.stringMatching(/^Socket /),
+          frame: { line: markerLine('vitest-plugin/concurrent.test.ts', marker, 'CREATED') },
+        });
+      }
     });
 
     test('fake timers in the test do not reach hangdump: the dump comes at the real timeout', () => {

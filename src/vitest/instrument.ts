@@ -4,6 +4,7 @@ import type { DumpResult } from '../dump/result.js';
 import { armHangDump, type HangGuard } from '../guard/api.js';
 import { disarmWhenSettled } from '../guard/settle.js';
 import { annotateDump, type TestContext } from './annotate.js';
+import { runConcurrentTestsApart, setRunningGuard } from './concurrent.js';
 import { type HookKind, hookLabel, testLabel } from './labels.js';
 import { LEFTOVERS_META, type WorkerOptions } from './options.js';
 import { explainTimeout } from './timeout-message.js';
@@ -78,12 +79,14 @@ function guardTests(suite: Suite, hooks: Hooks, { options, settings }: Instrumen
   const guards = new WeakMap<RunnerTestCase, { guard: HangGuard; stop: () => void }>();
   /** Guards of tests that ended, kept until their leftovers are looked at. */
   const finished = new WeakMap<RunnerTestCase, HangGuard>();
+  const apart = runConcurrentTestsApart(suite, hooks);
   const arm = mark(function armTest(...args: unknown[]) {
     const test = (args[0] as TestContext | undefined)?.task;
     if (test?.type !== 'test' || (test.suite ?? test.file) !== suite) return;
     const guard = armFor(testLabel(test), options.budgetMs ?? test.timeout ?? settings.testTimeout, options);
     if (!guard) return;
     guards.set(test, { guard, stop: dumpAtTimeout(guard, args[0] as TestContext) });
+    if (apart) setRunningGuard(guard);
   });
   const disarm = mark(function disarmTest(...args: unknown[]) {
     const test = (args[0] as TestContext | undefined)?.task;
@@ -98,6 +101,7 @@ function guardTests(suite: Suite, hooks: Hooks, { options, settings }: Instrumen
     if (timeout && dump) explainTimeout(timeout, dump);
     if (dump) annotateDump(args[0] as TestContext, dump);
     armed.guard.disarm();
+    if (apart) setRunningGuard(undefined);
     wrapFinishHandlers(test, options, settings);
     if (options.leftovers) finished.set(test, armed.guard);
   });
