@@ -147,11 +147,23 @@ test('runDeadline: when it passes, the worker dumps what it runs and the run end
   expect(result.ms).toBeLessThan(30_000);
 });
 
-test('leftovers: the reporter names what each passing test left open, per file', async () => {
-  const result = await run(NODE, [VITEST, 'run', '--root', 'test/fixtures/vitest-leftovers']);
-  expect(result.code).toBe(0);
-  expect(result.stdout).toMatch(
-    /hangdump: passing tests in .*leaky\.test\.ts left open \(the seed of a later hang\):\n {2}starts a server and forgets it: Server listening on 127\.0\.0\.1:\d+\n/,
-  );
-  expect(result.stdout).not.toContain('cleans up after itself:');
-});
+test.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
+  'leftovers: the reporter names what each passing test left open, and what each file still holds open at its end (%s pool)',
+  async (pool) => {
+    const project = 'test/fixtures/vitest-leftovers';
+    const result = await run(NODE, [VITEST, 'run', '--root', project, '--pool', pool]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /hangdump: passing tests in .*leaky\.test\.ts left open \(the seed of a later hang\):\n {2}starts a server and forgets it: Server listening on 127\.0\.0\.1:\d+\n/,
+    );
+    expect(result.stdout).not.toContain('cleans up after itself:');
+    // leaky.test.ts closes its servers in afterAll; kept-open.test.ts never closes its own.
+    const line = markerLine('vitest-leftovers/kept-open.test.ts', 'kept-server', 'OPENED');
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `\nhangdump: ${project}/kept-open\\.test\\.ts still holds 1 handle open after its last afterAll \\(each keeps a worker's event loop alive\\):\n {2}Server listening on 127\\.0\\.0\\.1:\\d+, created at ${project}/kept-open\\.test\\.ts:${line}:\\d+\n`,
+      ),
+    );
+    expect(result.stdout.match(/still holds/g)).toHaveLength(1);
+  },
+);

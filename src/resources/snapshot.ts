@@ -30,7 +30,7 @@ export interface ResourceSnapshot {
   handles: HandleDetail[];
 }
 
-type Described = { constructor?: { name?: string } } & Record<string, unknown>;
+type Described = { constructor?: { name?: string } } & Record<string | symbol, unknown>;
 
 interface ProcessWithHandles {
   _getActiveHandles?: () => unknown[];
@@ -57,6 +57,26 @@ export function openResourcesOf(guardId: number): { type: string; description: s
       const { type, description } = describeHandle(handle as Described);
       return { type, description };
     });
+}
+
+/** Marks a handle {@link openCreatedHandles} returned: on the handle, seen by every copy of hangdump. */
+const NAMED = Symbol.for('hangdump.namedOpen');
+
+/**
+ * The live handles that hangdump saw created (by any code on this thread, guarded or not) and that
+ * keep the event loop alive: what a test file leaves behind. Each handle is returned once, so a
+ * thread that runs several files (each with its own copy of hangdump, in Vitest's vm pools) names
+ * it for the file that left it.
+ */
+export function openCreatedHandles(): HandleDetail[] {
+  const open: HandleDetail[] = [];
+  for (const handle of (process as ProcessWithHandles)._getActiveHandles?.() ?? []) {
+    const object = handle as Described;
+    if (object[NAMED] || !creationOf(object) || closing(object) || refOf(object) === false) continue;
+    Object.defineProperty(object, NAMED, { value: true });
+    open.push(describeHandle(object));
+  }
+  return open;
 }
 
 function describeHandle(handle: Described): HandleDetail {

@@ -18,9 +18,9 @@ interface ParsedFrame {
  * "exited unexpectedly". Gives the test (or the suite, for its `beforeAll`/`afterAll`) that each
  * BLOCKED dump of the run names, when it has no result, a failure that names the dump, with the
  * stuck line as its stack: every reporter that runs after this one then shows the test as failed,
- * at the line where it was stuck. Returns the tasks it failed.
+ * at the line where it was stuck. Returns the dumps whose test it failed: their workers were ended.
  */
-export function failBlockedTests(modules: readonly TestModule[], dumps: readonly ReadDump[]): RunnerTask[] {
+export function failBlockedTests(modules: readonly TestModule[], dumps: readonly ReadDump[]): ReadDump[] {
   const blocked = dumps.filter(({ dump }) => dump.class === 'BLOCKED');
   if (blocked.length === 0) return [];
   const tasks = new Map<string, Indexed>();
@@ -29,8 +29,9 @@ export function failBlockedTests(modules: readonly TestModule[], dumps: readonly
     const file = (module as unknown as { task?: RunnerTestFile }).task;
     if (file) indexTasks(file, file.name, [], tasks);
   }
-  const failed: RunnerTask[] = [];
-  for (const { dump, text } of blocked) {
+  const failed: ReadDump[] = [];
+  for (const read of blocked) {
+    const { dump, text } = read;
     const { task, parents } = tasks.get(taskPath(dump.label)) ?? {};
     if (!task || !parents || !unfinished(task)) continue;
     const position = dump.stuck ? formatPosition(dump.stuck.frame) : undefined;
@@ -50,7 +51,7 @@ export function failBlockedTests(modules: readonly TestModule[], dumps: readonly
     };
     task.result = { ...task.result, state: 'fail', errors: [error as never] };
     for (const parent of parents) parent.result = { ...parent.result, state: 'fail' };
-    failed.push(task);
+    failed.push(read);
   }
   return failed;
 }

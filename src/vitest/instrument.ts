@@ -6,6 +6,7 @@ import { disarmWhenSettled } from '../guard/settle.js';
 import { annotateDump, type TestContext } from './annotate.js';
 import { runConcurrentTestsApart, setRunningGuard } from './concurrent.js';
 import { type HookKind, hookLabel, testLabel } from './labels.js';
+import { recordOpenAtEnd } from './open-at-end.js';
 import { LEFTOVERS_META, type WorkerOptions } from './options.js';
 import { explainTimeout } from './timeout-message.js';
 
@@ -45,22 +46,28 @@ type Hooks = Record<(typeof HOOK_KINDS)[number], Fn[]>;
 export function instrumentFile(file: RunnerTestFile, context: InstrumentContext): void {
   instrumentSuite(file, context);
   guardRunDeadline(file, context);
+  if (context.options.leftovers !== false) {
+    runLast(file, context, () => recordOpenAtEnd(file));
+  }
 }
 
 /**
  * With a run deadline, the whole file is guarded until it: when the deadline passes, the file's
  * worker dumps what it is doing (its test in flight, its stack if blocked).
  */
-function guardRunDeadline(file: RunnerTestFile, { getHooks, options, settings }: InstrumentContext): void {
+function guardRunDeadline(file: RunnerTestFile, context: InstrumentContext): void {
+  const { options } = context;
   const remainingMs = options.runDeadlineAt === undefined ? undefined : options.runDeadlineAt - Date.now();
   if (remainingMs === undefined || remainingMs <= 0) return;
   const guard = armFor(`${file.name} [run deadline]`, remainingMs, options);
-  if (!guard) return;
+  if (guard) runLast(file, context, () => guard.disarm());
+}
+
+/** Adds `hook` as the last of the file's `afterAll` hooks ('stack' runs them last-registered first). */
+function runLast(file: RunnerTestFile, { getHooks, settings }: InstrumentContext, hook: () => void): void {
   const hooks = getHooks(file) as unknown as Hooks;
-  const disarm = mark(() => guard.disarm());
-  // Last of the file's afterAll hooks: 'stack' runs them last-registered first.
-  if (settings.hookSequence === 'stack') hooks.afterAll.unshift(disarm);
-  else hooks.afterAll.push(disarm);
+  if (settings.hookSequence === 'stack') hooks.afterAll.unshift(mark(hook));
+  else hooks.afterAll.push(mark(hook));
 }
 
 function instrumentSuite(suite: Suite, context: InstrumentContext): void {
@@ -103,14 +110,14 @@ function guardTests(suite: Suite, hooks: Hooks, { options, settings }: Instrumen
     armed.guard.disarm();
     if (apart) setRunningGuard(undefined);
     wrapFinishHandlers(test, options, settings);
-    if (options.leftovers) finished.set(test, armed.guard);
+    if (options.leftovers === 'tests') finished.set(test, armed.guard);
   });
   hooks.beforeEach.push(arm);
   // 'stack' runs afterEach hooks last-registered first: ours go to both ends of the list.
   const [first, last] =
     settings.hookSequence === 'stack' ? (['push', 'unshift'] as const) : (['unshift', 'push'] as const);
   hooks.afterEach[first](disarm);
-  if (!options.leftovers) return;
+  if (options.leftovers !== 'tests') return;
   // After every afterEach of the test's own: what a passing test still holds open is a leftover.
   hooks.afterEach[last](
     mark(function findLeftovers(...args: unknown[]) {
