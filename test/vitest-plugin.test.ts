@@ -167,3 +167,20 @@ test.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
     expect(result.stdout.match(/still holds/g)).toHaveLength(1);
   },
 );
+
+test('a dump taken while the test still runs is attached to it, and the test passes as before', async () => {
+  const result = await run(NODE, [VITEST, 'run', '--root', 'test/fixtures/vitest-budget']);
+  expect(result.code).toBe(0);
+  expect(result.stdout).toMatch(/Tests\s+1 passed \(1\)/);
+  const [dump] = result.dumps();
+  expect(dump?.json).toMatchObject({ class: 'WAITING', budgetMs: 500 });
+  expect(reportedAnnotations(result.stdout)).toEqual([
+    {
+      test: 'takes longer than its budget, and passes',
+      message: expect.stringMatching(
+        /^WAITING; dump: .*slow\.test\.ts-takes-longer-than-its-budget-and-passes\.waiting\./,
+      ),
+      headline: dump?.text.split('\n')[0],
+    },
+  ]);
+});

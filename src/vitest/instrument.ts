@@ -98,7 +98,7 @@ function guardTests(suite: Suite, hooks: Hooks, { options, settings }: Instrumen
   const disarm = mark(function disarmTest(...args: unknown[]) {
     const test = (args[0] as TestContext | undefined)?.task;
     const armed = test && guards.get(test);
-    if (!test || !armed) return;
+    if (!test || !armed) return undefined;
     guards.delete(test);
     armed.stop();
     // Where the test's signal is not aborted at the timeout (Vitest 3.2), the first afterEach is
@@ -106,11 +106,12 @@ function guardTests(suite: Suite, hooks: Hooks, { options, settings }: Instrumen
     const timeout = test.result?.errors?.find((e) => /timed out/i.test(String(e?.message)));
     const dump = timeout ? armed.guard.dumpNow() : armed.guard.dump;
     if (timeout && dump) explainTimeout(timeout, dump);
-    if (dump) annotateDump(args[0] as TestContext, dump);
     armed.guard.disarm();
     if (apart) setRunningGuard(undefined);
     wrapFinishHandlers(test, options, settings);
     if (options.leftovers === 'tests') finished.set(test, armed.guard);
+    // The test ends once its dump's annotation is sent (or a second has passed).
+    return dump && annotateDump(args[0] as TestContext, dump);
   });
   hooks.beforeEach.push(arm);
   // 'stack' runs afterEach hooks last-registered first: ours go to both ends of the list.
@@ -200,7 +201,7 @@ function dumpAtTimeout(guard: HangGuard, context: TestContext | undefined): () =
 }
 
 /** Marks one of hangdump's own hooks, so that it is never wrapped itself. */
-function mark(hook: (...args: unknown[]) => void): Fn {
+function mark(hook: (...args: unknown[]) => unknown): Fn {
   return Object.defineProperty(hook, WRAPPED, { value: true }) as Fn;
 }
 
