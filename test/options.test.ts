@@ -1,4 +1,5 @@
 import { armHangDump, dumpOnHang } from 'hangdump';
+import { hangdump } from 'hangdump/vitest';
 import { describe, expect, test } from 'vitest';
 
 describe('bad input is a clear error at the call', () => {
@@ -89,5 +90,16 @@ describe('dumpOnHang keeps the function as runners see it', () => {
     guard[Symbol.dispose]();
     guard.disarm();
     expect(guard.dump).toBeUndefined();
+  });
+});
+
+describe("the Vitest plugin's options", () => {
+  test('leftovers: what each file still holds open by default; each passing test too, or nothing', () => {
+    expect(hangdump().name).toBe('hangdump');
+    for (const leftovers of ['files', 'tests', false] as const)
+      expect(hangdump({ leftovers }).name).toBe('hangdump');
+    expect(() => hangdump({ leftovers: true as never })).toThrow(
+      /Expected `leftovers` to be 'files', 'tests' or false, got true/,
+    );
   });
 });

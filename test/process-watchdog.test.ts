@@ -33,8 +33,14 @@ describe.each(['forks', 'vmForks'])(
     test('each worker announces itself in a directory that is gone after the run', () => {
       const dir = /WATCHED FROM (\S+)/.exec(result.stdout)?.[1];
       expect(dir).toBeDefined();
-      // The busy worker was ended: its test has no result.
-      expect(result.stdout).toMatch(/Tests\s+1 failed \| 1 passed/);
+      // The busy worker was ended: hangdump fails its test, naming the dump.
+      expect(result.stdout).toMatch(/Tests\s+2 failed \| 1 passed/);
+      expect(result.stderr).toMatch(
+        / FAIL {2}busy\.test\.ts > spins\nError: BLOCKED — .*; hangdump ended its worker\n/,
+      );
+      expect(result.stdout).toContain(
+        'hangdump ended the worker running busy.test.ts after its BLOCKED dump.',
+      );
       expect(fs.existsSync(dir as string)).toBe(false);
       // Named by their process: one left by a killed run is removed by the next.
       expect(path.basename(dir as string)).toMatch(/^hangdump-\d+-/);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { EXPECTED_DUMPS } from './fixtures/vitest-plugin/expected.js';
+import { EXPECTED_DUMPS, reportedAnnotations } from './fixtures/vitest-plugin/expected.js';
 import { markerLine, NODE, ROOT, type Run, run } from './helpers.js';
 
 const VITEST = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
@@ -23,11 +23,12 @@ describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
           .map((d) => `${d.json.class} ${d.json.label}`)
           .sort(),
       ).toEqual(EXPECTED_DUMPS);
-      expect(result.stdout).toMatch(/Tests\s+6 failed \| 4 passed/);
+      expect(result.stdout).toMatch(/Tests\s+7 failed \| 4 passed/);
     });
 
     test('BLOCKED: a ReDoS names its TypeScript line, and the worker is ended so the run goes on', () => {
       const blocked = dump('blocked.test.ts > validates a long sentence');
+      const line = markerLine('vitest-plugin/blocked.test.ts', 'plugin-redos');
       expect(blocked?.json).toMatchObject({
         class: 'BLOCKED',
         budgetMs: 1000,
@@ -35,10 +36,17 @@ describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
         stuck: {
           frame: {
             file: `${PROJECT}/blocked.test.ts`,
-            line: markerLine('vitest-plugin/blocked.test.ts', 'plugin-redos'),
+            line,
           },
         },
       });
+      // Vitest fails the test itself, with the dump's path and the stuck line's code frame.
+      expect(result.stderr).toMatch(
+        new RegExp(
+          ` FAIL  blocked\\.test\\.ts > validates a long sentence\nError: BLOCKED — "blocked\\.test\\.ts > validates a long sentence" exceeded 1s \\(.*\\); hangdump ended its worker\nhangdump: BLOCKED at ${PROJECT}/blocked\\.test\\.ts:${line}:\\d+; dump: .*${path.basename(blocked?.file ?? 'x')}\n ❯ parse blocked\\.test\\.ts:${line}:\\d+\n.*\n.*\n.*${line}\\|.*HANG: plugin-redos`,
+        ),
+      );
+      expect(result.stdout).toMatch(/Test Files\s+4 failed \| 1 passed/);
       expect(result.stdout).toContain(
         'hangdump: "Worker exited unexpectedly" above: hangdump ended the worker running blocked.test.ts after its BLOCKED dump.',
       );
@@ -61,12 +69,38 @@ describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
       expect(dir).not.toBe('');
     });
 
-    test('concurrent tests hanging together get a dump each', () => {
+    test('each WAITING dump is attached to its test: the annotation and the dump reach the reporters', () => {
+      const waiting = result.dumps().filter((d) => d.json.class === 'WAITING');
+      const annotations = reportedAnnotations(result.stdout);
+      expect(annotations.map((a) => a.headline).sort()).toEqual(
+        waiting.map((d) => d.text.split('\n')[0]).sort(),
+      );
+      const greeting = annotations.find((a) => a.test === 'client > gets a greeting');
+      expect(greeting?.message).toMatch(
+        new RegExp(
+          `^WAITING at ${PROJECT}/waiting\\.test\\.ts:\\d+:\\d+; dump: .*waiting\\.test\\.ts-client-gets-a-greeting\\.waiting\\.`,
+        ),
+      );
+      // A hook's dump goes to the test it ran for.
+      expect(annotations.map((a) => a.test)).toContain('setup that hangs > never starts');
+    });
+
+    test('concurrent tests hanging together get a dump each, naming its own socket', () => {
       const first = dump('concurrent.test.ts > in parallel > waits for the first signal');
       const second = dump('concurrent.test.ts > in parallel > waits for the second signal');
       expect(first?.json.budgetMs).toBe(1000);
       expect(second?.json.budgetMs).toBe(1000);
       expect(first?.file).not.toBe(second?.file);
+      // Both tests are armed before either creates its socket: each socket is its own test's.
+      for (const [each, marker] of [
+        [first, 'concurrent-first'],
+        [second, 'concurrent-second'],
+      ] as const) {
+        expect(each?.json.stuck).toMatchObject({
+          waitingOn: expect.stringMatching(/^Socket /),
+          frame: { line: markerLine('vitest-plugin/concurrent.test.ts', marker, 'CREATED') },
+        });
+      }
     });
 
     test('fake timers in the test do not reach hangdump: the dump comes at the real timeout', () => {
@@ -113,11 +147,40 @@ test('runDeadline: when it passes, the worker dumps what it runs and the run end
   expect(result.ms).toBeLessThan(30_000);
 });
 
-test('leftovers: the reporter names what each passing test left open, per file', async () => {
-  const result = await run(NODE, [VITEST, 'run', '--root', 'test/fixtures/vitest-leftovers']);
+test.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
+  'leftovers: the reporter names what each passing test left open, and what each file still holds open at its end (%s pool)',
+  async (pool) => {
+    const project = 'test/fixtures/vitest-leftovers';
+    const result = await run(NODE, [VITEST, 'run', '--root', project, '--pool', pool]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /hangdump: passing tests in .*leaky\.test\.ts left open \(the seed of a later hang\):\n {2}starts a server and forgets it: Server listening on 127\.0\.0\.1:\d+\n/,
+    );
+    expect(result.stdout).not.toContain('cleans up after itself:');
+    // leaky.test.ts closes its servers in afterAll; kept-open.test.ts never closes its own.
+    const line = markerLine('vitest-leftovers/kept-open.test.ts', 'kept-server', 'OPENED');
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `\nhangdump: ${project}/kept-open\\.test\\.ts still holds 1 handle open after its last afterAll \\(each keeps a worker's event loop alive\\):\n {2}Server listening on 127\\.0\\.0\\.1:\\d+, created at ${project}/kept-open\\.test\\.ts:${line}:\\d+\n`,
+      ),
+    );
+    expect(result.stdout.match(/still holds/g)).toHaveLength(1);
+  },
+);
+
+test('a dump taken while the test still runs is attached to it, and the test passes as before', async () => {
+  const result = await run(NODE, [VITEST, 'run', '--root', 'test/fixtures/vitest-budget']);
   expect(result.code).toBe(0);
-  expect(result.stdout).toMatch(
-    /hangdump: passing tests in .*leaky\.test\.ts left open \(the seed of a later hang\):\n {2}starts a server and forgets it: Server listening on 127\.0\.0\.1:\d+\n/,
-  );
-  expect(result.stdout).not.toContain('cleans up after itself:');
+  expect(result.stdout).toMatch(/Tests\s+1 passed \(1\)/);
+  const [dump] = result.dumps();
+  expect(dump?.json).toMatchObject({ class: 'WAITING', budgetMs: 500 });
+  expect(reportedAnnotations(result.stdout)).toEqual([
+    {
+      test: 'takes longer than its budget, and passes',
+      message: expect.stringMatching(
+        /^WAITING; dump: .*slow\.test\.ts-takes-longer-than-its-budget-and-passes\.waiting\./,
+      ),
+      headline: dump?.text.split('\n')[0],
+    },
+  ]);
 });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { EXPECTED_DUMPS } from './fixtures/vitest-plugin/expected.js';
-import { markerLine, NODE, NODE24, ROOT, run, runnerProject } from './helpers.js';
+import { EXPECTED_DUMPS, reportedAnnotations } from './fixtures/vitest-plugin/expected.js';
+import { type Dump, markerLine, NODE, NODE24, ROOT, run, runnerProject } from './helpers.js';
 
 // The root's Vitest 4 runs the full plugin suite (vitest-plugin.test.ts); here the other supported
 // majors run the same fixture project: Vitest 3.2 on this machine's Node, Vitest 5 on Node 24.
@@ -28,6 +28,33 @@ describe.each(VERSIONS)('$runner', ({ runner, node, pools, summary }) => {
     expect(result.stdout + result.stderr).toMatch(
       /Test timed out in 1000ms\.\n.*\nhangdump: WAITING at .*waiting\.test\.ts:\d+:\d+; dump: /,
     );
-    if (summary) expect(result.stdout).toContain('hangdump: 7 hang dumps written in this run');
+    if (!summary) return;
+    expect(result.stdout).toContain('hangdump: 7 hang dumps written in this run');
+    expect(reportedAnnotations(result.stdout).map((a) => a.headline)).toEqual(
+      expect.arrayContaining(waitingHeadlines(dumps)),
+    );
+    expect(reportedAnnotations(result.stdout)).toHaveLength(6);
+    expect(result.stderr).toMatch(
+      / FAIL {2}blocked\.test\.ts > validates a long sentence\nError: BLOCKED — .*; hangdump ended its worker\nhangdump: BLOCKED.*; dump: .*blocked\.test\.ts-validates-a-long-sentence\.blocked\./,
+    );
   });
 });
+
+test('vitest3: WAITING dumps are attached to their tests as annotations', async () => {
+  const project = runnerProject('vitest3', 'vitest-plugin');
+  const vitest = path.join(ROOT, 'test/runners/vitest3/node_modules/vitest/vitest.mjs');
+  // Without the BLOCKED file, whose ended worker stops Vitest 3.2's main process before it reports.
+  const result = await run(NODE, [vitest, 'run', '--root', project, 'waiting']);
+  expect(result.code).toBe(1);
+  const annotations = reportedAnnotations(result.stdout);
+  expect(annotations.map((a) => a.headline).sort()).toEqual(waitingHeadlines(result.dumps()).sort());
+  expect(annotations.map((a) => a.test)).toEqual([
+    'client > gets a greeting',
+    'client > has a custom timeout',
+    'setup that hangs > never starts',
+  ]);
+});
+
+function waitingHeadlines(dumps: Dump[]): string[] {
+  return dumps.filter((d) => d.json.class === 'WAITING').map((d) => d.text.split('\n')[0] ?? '');
+}

@@ -32,6 +32,11 @@ export function toResult(
 
 /** `hangdump: WAITING at file:line:column; dump: path`: a dump in one line, for a test's failure. */
 export function dumpLine(dump: Pick<DumpResult, 'class' | 'position' | 'file'>): string {
+  return `hangdump: ${dumpSummary(dump)}`;
+}
+
+/** `WAITING at file:line:column; dump: path`: the one-line form, where hangdump is named already. */
+export function dumpSummary(dump: Pick<DumpResult, 'class' | 'position' | 'file'>): string {
   const where = dump.position ? ` at ${dump.position}` : '';
-  return `hangdump: ${dump.class}${where}; dump: ${relativePath(dump.file, process.cwd())}`;
+  return `${dump.class}${where}; dump: ${relativePath(dump.file, process.cwd())}`;
 }

@@ -92,7 +92,7 @@ class GuardRuntime {
     };
     probes[probeId] = probe;
     this.#probe = probeExpression(probeId);
-    startTracking(() => this.#armed.at(-1)?.id);
+    startTracking(() => currentGuard?.()?.id ?? this.#armed.at(-1)?.id);
     this.#client = new WatchdogClient(
       probeId,
       processFacts(),
@@ -200,6 +200,17 @@ class GuardRuntime {
 }
 
 let runtime: GuardRuntime | undefined;
+/** Which guard's code runs now, where the caller knows better than "the guard armed last". */
+let currentGuard: (() => GuardRecord | undefined) | undefined;
+
+/**
+ * Tells the resource tracker whose code runs now, for guards armed side by side (a runner's
+ * concurrent tests, each in its own async context): a resource then belongs to that guard, not to
+ * the one armed last. `current` returns a guard from `armHangDump`, or undefined to fall back.
+ */
+export function followCurrentGuard(current: () => object | undefined): void {
+  currentGuard = current as () => GuardRecord | undefined;
+}
 /** The directory through which another process watches this one, if one does. */
 let watchingProcess: string | undefined;
 

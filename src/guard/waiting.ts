@@ -1,9 +1,10 @@
 import { now, toEpoch } from '../clock.js';
 import type { GuardedSnapshot } from '../dump/build.js';
-import { buildDump, type DumpResult, reportDump, toResult, writeDump } from '../dump/index.js';
+import { buildDump, type DumpResult, relativePath, reportDump, toResult, writeDump } from '../dump/index.js';
 import { readOwnScripts, readOwnTimers, readOwnWorkerScripts } from '../inspect/same-thread.js';
 import type { TimerDetail } from '../inspect/timers.js';
 import { SourceMapper } from '../sourcemap/index.js';
+import { isUserCode, type RawFrame } from '../stack/frame.js';
 import type { SlotConfig } from '../watchdog/deadline-table.js';
 
 /** One guard to dump, with what its thread told about itself. */
@@ -63,5 +64,20 @@ export function writeWaitingDumps(
       beat();
     }
     return toResult(dump, files);
+  });
+}
+
+/**
+ * Where each of these stacks leaves the user's code, at its original source position
+ * (`file:line:column`, relative to the working directory): where a resource was created. Lives
+ * here because the source maps are read here, in the module loaded only when a dump needs it.
+ */
+export function userPositions(stacks: readonly (readonly RawFrame[])[]): (string | undefined)[] {
+  const mapper = new SourceMapper(readOwnScripts());
+  return stacks.map((stack) => {
+    const raw = stack.find((frame) => isUserCode(frame.url));
+    if (!raw) return undefined;
+    const { file, line, column } = mapper.map(raw);
+    return `${relativePath(file, process.cwd())}:${line}:${column}`;
   });
 }

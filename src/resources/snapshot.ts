@@ -77,6 +77,28 @@ export function openResourcesOf(guardId: number): { type: string; description: s
     });
 }
 
+/** Marks a handle {@link openCreatedHandles} returned: on the handle, seen by every copy of hangdump. */
+const NAMED = Symbol.for('hangdump.namedOpen');
+
+/**
+ * The live handles that hangdump saw created (by any code on this thread, guarded or not) and that
+ * keep the event loop alive: what a test file leaves behind. Each handle is returned once, so a
+ * thread that runs several files (each with its own copy of hangdump, in Vitest's vm pools) names
+ * it for the file that left it.
+ */
+export function openCreatedHandles(): HandleDetail[] {
+  const { handles, childStdio } = liveHandles();
+  const open: HandleDetail[] = [];
+  for (const handle of handles) {
+    if (handle[NAMED] || !creationOf(handle) || closing(handle)) continue;
+    const detail = describeHandle(handle, childStdio);
+    if (detail.ref === false) continue;
+    Object.defineProperty(handle, NAMED, { value: true });
+    open.push(detail);
+  }
+  return open;
+}
+
 /**
  * Node's live handles, plus what its list leaves out: running workers, and children that ended
  * while their stdio pipes stay open. hangdump's own watchdog thread is left out.

@@ -48,9 +48,10 @@ export function hangdump(options: HangdumpVitestOptions = {}): Vite.Plugin {
           );
         });
       }
-      const reporters = vitest.config.reporters as unknown as [string, object][];
-      if (!reporters.some(([name]) => name === REPORTER_FILE)) {
-        reporters.push([REPORTER_FILE, { dir: resolved.dir, startedAt }]);
+      // First: it fails the tests of the workers it ended before the other reporters print the run.
+      const reporters = vitest.config.reporters as unknown as unknown[];
+      if (!reporters.some((reporter) => Array.isArray(reporter) && reporter[0] === REPORTER_FILE)) {
+        reporters.unshift([REPORTER_FILE, { dir: resolved.dir, startedAt }]);
       }
     },
   };

@@ -3,7 +3,10 @@ import type { getHooks } from 'vitest/suite';
 import { armForRunner, type HangGuard } from '../guard/api.js';
 import { disarmWhenSettled } from '../guard/settle.js';
 import { budgetOfTimeout, type RunnerOptions, resolveOptions } from '../options.js';
+import { annotateDump, type TestContext } from './annotate.js';
+import { runConcurrentTestsApart, setRunningGuard } from './concurrent.js';
 import { type HookKind, hookLabel, testLabel } from './labels.js';
+import { recordOpenAtEnd } from './open-at-end.js';
 import { LEFTOVERS_META, type WorkerOptions } from './options.js';
 import { explainTimeout } from './timeout-message.js';
 import { watchTimeout } from './timeout-watch.js';
@@ -23,10 +26,8 @@ export interface InstrumentContext {
   settings: RunnerSettings;
 }
 
-/** What arming a test's or hook's guard needs, resolved once per file: arming runs twice per test. */
-interface Arming {
-  options: WorkerOptions;
-  settings: RunnerSettings;
+/** The context, and the options every guard of the file shares, resolved once: arming runs twice per test. */
+interface FileContext extends InstrumentContext {
   runner: RunnerOptions;
 }
 
@@ -38,7 +39,6 @@ const HOOK_KINDS = ['beforeAll', 'beforeEach', 'afterEach', 'afterAll'] as const
 type Fn = ((...args: unknown[]) => unknown) & { [key: symbol]: unknown };
 type Suite = RunnerTestSuite | RunnerTestFile;
 type Hooks = Record<(typeof HOOK_KINDS)[number], Fn[]>;
-type TestContext = { task?: RunnerTestCase; signal?: AbortSignal };
 
 /**
  * Puts every test and hook of a collected file under a guard whose budget is its own timeout. Runs
@@ -47,84 +47,90 @@ type TestContext = { task?: RunnerTestCase; signal?: AbortSignal };
  * `beforeEach` that runs after all others and an `afterEach` that runs before all others, so the
  * guard covers the test's body alone, whatever Vitest version stores the test's function.
  */
-export function instrumentFile(file: RunnerTestFile, context: InstrumentContext): void {
-  const { options, settings, getHooks } = context;
+export function instrumentFile(file: RunnerTestFile, instrument: InstrumentContext): void {
+  const { options } = instrument;
   const runner = resolveOptions({
     seconds: 1,
     onBlocked: options.onBlocked,
     ...(options.dir === undefined || process.env.HANGDUMP_DIR ? {} : { path: options.dir }),
   });
-  const arming: Arming = { options, settings, runner };
-  instrumentSuite(file, getHooks, arming);
-  guardRunDeadline(file, getHooks, arming);
+  const context: FileContext = { ...instrument, runner };
+  instrumentSuite(file, context);
+  guardRunDeadline(file, context);
+  if (context.options.leftovers !== false) {
+    runLast(file, context, () => recordOpenAtEnd(file));
+  }
 }
 
 /**
  * With a run deadline, the whole file is guarded until it: when the deadline passes, the file's
  * worker dumps what it is doing (its test in flight, its stack if blocked).
  */
-function guardRunDeadline(
-  file: RunnerTestFile,
-  getHooks: InstrumentContext['getHooks'],
-  arming: Arming,
-): void {
-  const { options, settings } = arming;
+function guardRunDeadline(file: RunnerTestFile, context: FileContext): void {
+  const { options } = context;
   const remainingMs = options.runDeadlineAt === undefined ? undefined : options.runDeadlineAt - Date.now();
   if (remainingMs === undefined || remainingMs <= 0) return;
-  const guard = armFor(`${file.name} [run deadline]`, remainingMs, arming);
-  if (!guard) return;
-  const hooks = getHooks(file) as unknown as Hooks;
-  const disarm = mark(() => guard.disarm());
-  // Last of the file's afterAll hooks: 'stack' runs them last-registered first.
-  if (settings.hookSequence === 'stack') hooks.afterAll.unshift(disarm);
-  else hooks.afterAll.push(disarm);
+  const guard = armFor(`${file.name} [run deadline]`, remainingMs, context);
+  if (guard) runLast(file, context, () => guard.disarm());
 }
 
-function instrumentSuite(suite: Suite, getHooks: InstrumentContext['getHooks'], arming: Arming): void {
-  const hooks = getHooks(suite) as unknown as Hooks | undefined;
+/** Adds `hook` as the last of the file's `afterAll` hooks ('stack' runs them last-registered first). */
+function runLast(file: RunnerTestFile, { getHooks, settings }: InstrumentContext, hook: () => void): void {
+  const hooks = getHooks(file) as unknown as Hooks;
+  if (settings.hookSequence === 'stack') hooks.afterAll.unshift(mark(hook));
+  else hooks.afterAll.push(mark(hook));
+}
+
+function instrumentSuite(suite: Suite, context: FileContext): void {
+  const hooks = context.getHooks(suite) as unknown as Hooks | undefined;
   if (!hooks) return;
   for (const kind of HOOK_KINDS) {
     const list = hooks[kind];
-    for (let i = 0; i < list.length; i++) list[i] = wrapHook(kind, list[i] as Fn, suite, arming);
+    for (let i = 0; i < list.length; i++) list[i] = wrapHook(kind, list[i] as Fn, suite, context);
   }
-  if (suite.tasks.some((task) => task.type === 'test')) guardTests(suite, hooks, arming);
-  for (const task of suite.tasks) if (task.type === 'suite') instrumentSuite(task, getHooks, arming);
+  if (suite.tasks.some((task) => task.type === 'test')) guardTests(suite, hooks, context);
+  for (const task of suite.tasks) if (task.type === 'suite') instrumentSuite(task, context);
 }
 
 /** Arms each test of `suite` (not of its sub-suites) after its `beforeEach` hooks, disarms before its `afterEach`. */
-function guardTests(suite: Suite, hooks: Hooks, arming: Arming): void {
-  const { options, settings } = arming;
+function guardTests(suite: Suite, hooks: Hooks, context: FileContext): void {
+  const { options, settings } = context;
   const guards = new WeakMap<RunnerTestCase, { guard: HangGuard; stop: () => void }>();
   /** Guards of tests that ended, kept until their leftovers are looked at. */
   const finished = new WeakMap<RunnerTestCase, HangGuard>();
+  const apart = runConcurrentTestsApart(suite, hooks);
   const arm = mark(function armTest(...args: unknown[]) {
     const test = (args[0] as TestContext | undefined)?.task;
     if (test?.type !== 'test' || (test.suite ?? test.file) !== suite) return;
-    const guard = armFor(testLabel(test), options.budgetMs ?? test.timeout ?? settings.testTimeout, arming);
+    const guard = armFor(testLabel(test), options.budgetMs ?? test.timeout ?? settings.testTimeout, context);
     if (!guard) return;
-    guards.set(test, { guard, stop: watchTimeout(guard, (args[0] as TestContext).signal) });
+    guards.set(test, { guard, stop: watchTimeout(guard, args[0] as TestContext) });
+    if (apart) setRunningGuard(guard);
   });
   const disarm = mark(function disarmTest(...args: unknown[]) {
     const test = (args[0] as TestContext | undefined)?.task;
     const armed = test && guards.get(test);
-    if (!test || !armed) return;
+    if (!test || !armed) return undefined;
     guards.delete(test);
     armed.stop();
     // Where the test's signal is not aborted at the timeout (Vitest 3.2), the first afterEach is
     // the moment: still before any cleanup of the user's.
     const timeout = test.result?.errors?.find((e) => /timed out/i.test(String(e?.message)));
-    const dump = timeout ? armed.guard.dumpNow() : undefined;
+    const dump = timeout ? armed.guard.dumpNow() : armed.guard.dump;
     if (timeout && dump) explainTimeout(timeout, dump);
     armed.guard.disarm();
-    wrapFinishHandlers(test, arming);
-    if (options.leftovers) finished.set(test, armed.guard);
+    if (apart) setRunningGuard(undefined);
+    wrapFinishHandlers(test, context);
+    if (options.leftovers === 'tests') finished.set(test, armed.guard);
+    // The test ends once its dump's annotation is sent (or a second has passed).
+    return dump && annotateDump(args[0] as TestContext, dump);
   });
   hooks.beforeEach.push(arm);
   // 'stack' runs afterEach hooks last-registered first: ours go to both ends of the list.
   const [first, last] =
     settings.hookSequence === 'stack' ? (['push', 'unshift'] as const) : (['unshift', 'push'] as const);
   hooks.afterEach[first](disarm);
-  if (!options.leftovers) return;
+  if (options.leftovers !== 'tests') return;
   // After every afterEach of the test's own: what a passing test still holds open is a leftover.
   hooks.afterEach[last](
     mark(function findLeftovers(...args: unknown[]) {
@@ -139,7 +145,7 @@ function guardTests(suite: Suite, hooks: Hooks, arming: Arming): void {
 }
 
 /** `onTestFinished`/`onTestFailed` handlers are registered while the test runs: wrapped after it. */
-function wrapFinishHandlers(test: RunnerTestCase, arming: Arming): void {
+function wrapFinishHandlers(test: RunnerTestCase, context: FileContext): void {
   // Vitest keeps these lists on the test (not in its public types).
   const { onFinished, onFailed } = test as unknown as { onFinished?: Fn[]; onFailed?: Fn[] };
   for (const [kind, list] of [
@@ -147,34 +153,34 @@ function wrapFinishHandlers(test: RunnerTestCase, arming: Arming): void {
     ['onTestFailed', onFailed],
   ] as const) {
     if (!list) continue;
-    for (let i = 0; i < list.length; i++) list[i] = wrapHook(kind, list[i] as Fn, test, arming);
+    for (let i = 0; i < list.length; i++) list[i] = wrapHook(kind, list[i] as Fn, test, context);
   }
 }
 
-function wrapHook(kind: HookKind, hook: Fn, owner: Suite | RunnerTestCase, arming: Arming): Fn {
-  const { options, settings } = arming;
+function wrapHook(kind: HookKind, hook: Fn, owner: Suite | RunnerTestCase, context: FileContext): Fn {
+  const { options, settings } = context;
   if (typeof hook !== 'function' || hook[WRAPPED]) return hook;
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
     // beforeEach/afterEach receive the test's context: name the test the hook runs for.
-    const context = args[0] as TestContext | undefined;
-    const forTest = context?.task?.type === 'test' ? context.task : undefined;
+    const testContext = args[0] as TestContext | undefined;
+    const forTest = testContext?.task?.type === 'test' ? testContext.task : undefined;
     const budgetMs = options.budgetMs ?? (hook[HOOK_TIMEOUT] as number | undefined) ?? settings.hookTimeout;
-    const guard = armFor(hookLabel(kind, forTest ?? owner), budgetMs, arming);
+    const guard = armFor(hookLabel(kind, forTest ?? owner), budgetMs, context);
     if (!guard) return hook.apply(this, args);
-    const stopListening = watchTimeout(guard, forTest ? context?.signal : undefined);
+    const stopListening = watchTimeout(guard, forTest ? testContext : undefined);
     return disarmWhenSettled(guard, () => hook.apply(this, args), stopListening);
   };
   return copyMarks(wrapped, hook);
 }
 
 /** A guard for a test or hook, or none when its timeout means "no timeout" (see `budgetOfTimeout`). */
-function armFor(label: string, timeoutMs: number, { runner }: Arming): HangGuard | undefined {
+function armFor(label: string, timeoutMs: number, { runner }: FileContext): HangGuard | undefined {
   const budgetMs = budgetOfTimeout(timeoutMs);
   return budgetMs === undefined ? undefined : armForRunner(budgetMs, label, undefined, runner);
 }
 
 /** Marks one of hangdump's own hooks, so that it is never wrapped itself. */
-function mark(hook: (...args: unknown[]) => void): Fn {
+function mark(hook: (...args: unknown[]) => unknown): Fn {
   return Object.defineProperty(hook, WRAPPED, { value: true }) as Fn;
 }
 

@@ -27,13 +27,17 @@ export interface HangdumpVitestOptions {
    */
   runDeadline?: string | number;
   /**
-   * After each passing test, list what it created and left open (sockets, servers, child processes,
-   * workers): the reporter prints them per file. Off by default: it looks at the live handles after
-   * every test.
-   * @default false
+   * What the reporter lists as left open (sockets, servers, child processes, workers, with where each
+   * was created): `'files'`, what each test file still holds open after its last `afterAll` (a look
+   * at the live handles once per file); `'tests'`, also what each passing test left open (a look
+   * after every test); `false`, nothing.
+   * @default 'files'
    */
-  leftovers?: boolean;
+  leftovers?: Leftovers;
 }
+
+/** When to look for what was left open: see {@link HangdumpVitestOptions.leftovers}. */
+export type Leftovers = 'files' | 'tests' | false;
 
 /** The plugin's options as the workers receive them (serialisable). */
 export interface WorkerOptions {
@@ -42,7 +46,7 @@ export interface WorkerOptions {
   onBlocked: OnBlocked;
   /** Epoch milliseconds when the run must end, if a run deadline was set. */
   runDeadlineAt: number | undefined;
-  leftovers: boolean;
+  leftovers: Leftovers;
   /**
    * The directory through which the plugin's watchdog, in Vitest's main process, watches the worker
    * processes (instead of a watchdog thread in each).
@@ -52,6 +56,17 @@ export interface WorkerOptions {
 
 /** Where a test's leftovers travel to the reporter: its `meta`, which Vitest sends to the main process. */
 export const LEFTOVERS_META = 'hangdumpLeftovers';
+
+/** Where a file's handles still open after its last hook travel to the reporter: the file's `meta`. */
+export const OPEN_AT_END_META = 'hangdumpOpenAtEnd';
+
+/** A handle left open, as it travels to the reporter. */
+export interface OpenHandle {
+  type: string;
+  description: string;
+  /** `file:line:column` where it was created (original source position), when known. */
+  createdAt?: string;
+}
 
 /** The key under which the plugin provides the worker options (Vitest's provide/inject). */
 export const PROVIDE_KEY = 'hangdump:options';
@@ -96,10 +111,10 @@ export function resolveVitestOptions(input: unknown, startedAt: number): WorkerO
       `Expected \`onBlocked\` to be 'exit' or 'continue', got ${describeValue(onBlocked)}.`,
     );
   }
-  if (leftovers !== undefined && typeof leftovers !== 'boolean') {
+  if (leftovers !== undefined && leftovers !== 'files' && leftovers !== 'tests' && leftovers !== false) {
     throw invalidOption(
       TypeError,
-      `Expected \`leftovers\` to be a boolean, got ${describeValue(leftovers)}.`,
+      `Expected \`leftovers\` to be 'files', 'tests' or false, got ${describeValue(leftovers)}.`,
     );
   }
   const deadlineMs = runDeadline === undefined ? undefined : parseDuration(runDeadline, 'runDeadline');
@@ -108,7 +123,7 @@ export function resolveVitestOptions(input: unknown, startedAt: number): WorkerO
     budgetMs: typeof budget === 'number' ? Math.round(budget * 1000) : undefined,
     onBlocked: (onBlocked as OnBlocked | undefined) ?? 'exit',
     runDeadlineAt: deadlineMs === undefined ? undefined : startedAt + deadlineMs,
-    leftovers: leftovers === true,
+    leftovers: (leftovers as Leftovers | undefined) ?? 'files',
   };
 }
 

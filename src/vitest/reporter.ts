@@ -1,11 +1,13 @@
 /**
  * hangdump's Vitest reporter (added by the plugin, or `reporters: ['default', 'hangdump/vitest/reporter']`):
- * after the summary, one line per dump written during the run, and what ended a worker.
+ * fails the tests whose worker it ended after a BLOCKED dump, and after the summary, one line per dump
+ * written during the run, and what ended a worker.
  */
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
 import { relativePath } from '../dump/paths.js';
 import { runDumps, summarizeRun } from '../report/index.js';
-import { LEFTOVERS_META } from './options.js';
+import { failBlockedTests } from './blocked-failure.js';
+import { LEFTOVERS_META, OPEN_AT_END_META, type OpenHandle } from './options.js';
 
 /** Options of the reporter. */
 export interface HangdumpReporterOptions {
@@ -34,16 +36,22 @@ export default class HangdumpReporter implements Reporter {
     if (this.#options.startedAt === undefined || this.#vitest?.config.watch) this.#startedAt = Date.now();
   }
 
-  onTestRunEnd(modules: ReadonlyArray<TestModule>, errors: ReadonlyArray<unknown>): void {
+  /**
+   * The plugin puts this reporter first: the tests of ended workers are failed before the other
+   * reporters print the run, and hangdump's own lines wait until they have.
+   */
+  async onTestRunEnd(modules: ReadonlyArray<TestModule>, errors: ReadonlyArray<unknown>): Promise<void> {
     const vitest = this.#vitest;
     if (!vitest) return;
     const root = vitest.config.root;
     const log = (line: string) => vitest.logger.log(line);
     const dumps = runDumps(root, this.#options.dir, this.#startedAt);
+    const ended = failBlockedTests(modules, dumps);
+    await new Promise((resolve) => setImmediate(resolve));
     summarizeRun(dumps, root, log);
     reportLeftovers(modules, log);
+    reportOpenAtEnd(modules, log);
     const crashed = errors.some((e) => /exited unexpectedly/i.test(messages(e)));
-    const ended = dumps.filter((d) => d.dump.class === 'BLOCKED');
     if (crashed && ended.length > 0) {
       const files = [...new Set(ended.map((d) => d.dump.label.split(' > ')[0]))].join(', ');
       log(
@@ -79,9 +87,29 @@ function reportLeftovers(modules: ReadonlyArray<TestModule>, log: (line: string)
     }
     if (lines.length === 0) continue;
     log('');
-    log(
-      `hangdump: passing tests in ${module.moduleId ? relativePath(module.moduleId, process.cwd()) : 'a file'} left open (the seed of a later hang):`,
-    );
+    log(`hangdump: passing tests in ${fileOf(module)} left open (the seed of a later hang):`);
     for (const line of lines) log(line);
   }
+}
+
+/** Per file, what it still held open after its last `afterAll`, and where each was created. */
+function reportOpenAtEnd(modules: ReadonlyArray<TestModule>, log: (line: string) => void): void {
+  for (const module of modules) {
+    const meta = (module.meta?.() ?? (module as unknown as { task?: { meta?: object } }).task?.meta) as
+      | Record<string, unknown>
+      | undefined;
+    const open = meta?.[OPEN_AT_END_META] as OpenHandle[] | undefined;
+    if (!open?.length) continue;
+    log('');
+    log(
+      `hangdump: ${fileOf(module)} still holds ${open.length} handle${open.length === 1 ? '' : 's'} open after its last afterAll (each keeps a worker's event loop alive):`,
+    );
+    for (const { type, description, createdAt } of open) {
+      log(`  ${type} ${description}`.trimEnd() + (createdAt ? `, created at ${createdAt}` : ''));
+    }
+  }
+}
+
+function fileOf(module: TestModule): string {
+  return module.moduleId ? relativePath(module.moduleId, process.cwd()) : 'a file';
 }

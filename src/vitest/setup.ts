@@ -5,7 +5,7 @@
  */
 import { beforeAll, inject, type RunnerTestFile } from 'vitest';
 import { preloadWaitingDumpWriter } from '../guard/lazy.js';
-import { watchFromProcess } from '../guard/runtime.js';
+import { guardRuntime, watchFromProcess } from '../guard/runtime.js';
 import { instrumentFile, type RunnerSettings } from './instrument.js';
 import { PROVIDE_KEY, type WorkerOptions } from './options.js';
 import { loadGetHooks } from './runner-api.js';
@@ -32,9 +32,11 @@ const options: WorkerOptions = (inject as (key: string) => WorkerOptions | undef
   budgetMs: undefined,
   onBlocked: 'exit',
   runDeadlineAt: undefined,
-  leftovers: false,
+  leftovers: 'files',
 };
 if (options.watchedFrom !== undefined) watchFromProcess(options.watchedFrom);
+// Resources are tracked from now on: also those the test file creates while it is imported.
+guardRuntime();
 const getHooks = await loadGetHooks();
 // The vm pools load modules through Vitest's own loader, where the dump writer cannot be loaded
 // synchronously at the moment of a timeout: load it now.

@@ -1,12 +1,13 @@
 import type { DumpResult } from '../dump/result.js';
 import type { HangGuard } from '../guard/api.js';
 import { everyHeartbeat } from '../guard/runtime.js';
+import { annotateDump, type TestContext } from './annotate.js';
 import { explainTimeout } from './timeout-message.js';
 
 /**
  * Vitest aborts a test's signal at the moment the test (or one of its hooks) times out, before
- * `afterEach` cleans up: the WAITING dump of the guard running then is taken right then, and its
- * place is added to Vitest's own timeout error. A listener costs more than the rest of arming, and
+ * `afterEach` cleans up: the WAITING dump of the guard running then is taken right then, its place
+ * is added to Vitest's own timeout error, and the dump is attached to the test. A listener costs more than the rest of arming, and
  * most tests end within a millisecond: a test attempt gets its listener at the first heartbeat that
  * finds it still running (within 50 ms). A guard that times out sooner is dumped by the `afterEach`
  * check instead, a moment later.
@@ -15,6 +16,7 @@ import { explainTimeout } from './timeout-message.js';
 /** A test attempt in flight: the guard running for it now, a hook's or its own. */
 interface Turn {
   guard: HangGuard | undefined;
+  context: TestContext;
   listening: boolean;
 }
 
@@ -22,9 +24,10 @@ interface Turn {
 const turns = new Map<AbortSignal, Turn>();
 let watching = false;
 
-/** Watches `signal` for a timeout while `guard` runs; returns what ends its turn. */
-export function watchTimeout(guard: HangGuard, signal: AbortSignal | undefined): () => void {
-  if (!signal || signal.aborted) return () => {};
+/** Watches the test's signal for a timeout while `guard` runs; returns what ends its turn. */
+export function watchTimeout(guard: HangGuard, context: TestContext | undefined): () => void {
+  const signal = context?.signal;
+  if (!context || !signal || signal.aborted) return () => {};
   if (!watching) {
     watching = true;
     everyHeartbeat(listenToLongTurns);
@@ -32,7 +35,7 @@ export function watchTimeout(guard: HangGuard, signal: AbortSignal | undefined):
   let turn = turns.get(signal);
   if (turn) turn.guard = guard;
   else {
-    turn = { guard, listening: false };
+    turn = { guard, context, listening: false };
     turns.set(signal, turn);
   }
   const ended = turn;
@@ -55,5 +58,7 @@ function dumpAtTimeout(signal: AbortSignal, turn: Turn): void {
   const reason: unknown = signal.reason;
   if (!turn.guard || !(reason instanceof Error) || !/timed out/i.test(reason.message)) return;
   const dump: DumpResult | undefined = turn.guard.dumpNow();
-  if (dump) explainTimeout(reason, dump);
+  if (!dump) return;
+  explainTimeout(reason, dump);
+  annotateDump(turn.context, dump);
 }
