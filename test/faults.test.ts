@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { markerLine, NODE, ROOT, readDumps, runFixture, tempDir } from './helpers.js';
 
 test('100 guards expiring at the same moment get 100 distinct, complete dumps', async () => {
@@ -70,4 +70,40 @@ test('a hang that resolves after its dump: the result reaches the caller unchang
   expect(result.code).toBe(0);
   expect(result.stdout).toBe('the result\n');
   expect(result.dumps().map((d) => `${d.json.class} ${d.json.label}`)).toEqual(['WAITING resolves late']);
+});
+
+describe('10,000 live handles at the hang', () => {
+  test.each(['waiting', 'blocked'])('%s: the dump is bounded in size and time', async (kind) => {
+    const result = await runFixture('faults/many-handles.mjs', { args: [kind] });
+    const [dump] = result.dumps();
+    if (!dump) throw new Error(`no dump: ${result.stderr}`);
+    const { resources } = dump.json;
+    expect(resources.active).toEqual(
+      expect.arrayContaining([
+        { type: 'MessagePort', count: 9600 },
+        { type: 'Timeout', count: 1000 },
+      ]),
+    );
+    // 100 handles described, the other 10,000 counted; 25 timers with their callbacks.
+    expect(resources.handles).toHaveLength(100);
+    expect(resources.handlesOmitted).toBeGreaterThan(10_000);
+    expect(resources.timers).toHaveLength(25);
+    expect(dump.text).toMatch(/\n {2}MessagePort ×\d+\n {2}… and \d{5} more handles \(counted above\)\n/);
+    expect(fs.statSync(dump.file.replace(/\.txt$/, '.json')).size).toBeLessThan(64 * 1024);
+    expect(dump.text.length).toBeLessThan(16 * 1024);
+    // From the deadline to the file on disk: under 1 s on an idle machine (bench); generous here.
+    const written = fs.statSync(dump.file.replace(/\.txt$/, '.json')).mtimeMs;
+    expect(written - (Date.parse(dump.json.armedAt) + dump.json.budgetMs)).toBeLessThan(3000);
+    const fixture = 'faults/many-handles.mjs';
+    if (kind === 'waiting') {
+      // The one socket this guard waits on is found among them all.
+      expect(dump.json.stuck).toMatchObject({
+        waitingOn: expect.stringMatching(/^Socket 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+/),
+        frame: { line: markerLine(fixture, 'culprit', 'CREATED') },
+      });
+      expect(resources.handles[0]).toMatchObject({ type: 'Socket', duringGuard: true });
+    } else {
+      expect(dump.json.stuck?.frame.line).toBe(markerLine(fixture, 'spins'));
+    }
+  });
 });

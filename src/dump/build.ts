@@ -117,6 +117,9 @@ export function buildDump(input: DumpInput): HangDump {
         ...handle,
         ...(createdAt ? { createdAt: createdAt.map((f) => f.frame) } : {}),
       })),
+      ...(input.snapshot?.resources.handlesOmitted
+        ? { handlesOmitted: input.snapshot.resources.handlesOmitted }
+        : {}),
       timers: (input.timers ?? []).map(({ location, ...timer }) => {
         if (!location) return timer;
         const source = input.mapper.mapLocation(location, timer.name);

@@ -1,4 +1,4 @@
-import type { CodeLine, DumpFrame, HangDump } from './model.js';
+import type { CodeLine, DumpFrame, DumpHandle, HangDump } from './model.js';
 
 /** `5s`, `0.5s`, `1.25s`: a budget as people write it. */
 export function formatSeconds(ms: number): string {
@@ -110,15 +110,17 @@ function renderResources(dump: HangDump): string[] {
   const out = [`Live resources (${total}):`];
   for (const { type, count } of active) out.push(`  ${type} ×${count}`);
   if (handles.length > 0) out.push('Handles (most relevant first):');
-  for (const handle of handles) {
-    const flags = [handle.duringGuard ? 'created during this guard' : '', handle.ref === false ? 'unref' : '']
-      .filter(Boolean)
-      .join(', ');
-    out.push(
-      `  ${handle.type}${handle.description ? `  ${handle.description}` : ''}${flags ? `  (${flags})` : ''}`,
-    );
-    const origin = handle.createdAt?.find((f) => f.user);
-    if (origin) out.push(`      created ${formatFrame(origin)}`);
+  // Handles that read alike (a pool's MessagePorts) are one line with a count.
+  const lines = handles.map(handleLines);
+  for (let i = 0; i < lines.length; ) {
+    let same = 1;
+    while (lines[i + same]?.join('\n') === lines[i]?.join('\n')) same++;
+    const [first = '', ...rest] = lines[i] ?? [];
+    out.push(same > 1 ? `${first} ×${same}` : first, ...rest);
+    i += same;
+  }
+  if (dump.resources.handlesOmitted) {
+    out.push(`  … and ${dump.resources.handlesOmitted} more handles (counted above)`);
   }
   if (timers.length > 0) out.push('Timers:');
   for (const timer of timers) {
@@ -131,4 +133,14 @@ function renderResources(dump: HangDump): string[] {
     out.push(`  ${kind} ${timer.durationMs} ms${timer.ref ? '' : ' (unref)'}${callback}`);
   }
   return out;
+}
+
+/** A handle in a line, and where it was created in a second one when known. */
+function handleLines(handle: DumpHandle): string[] {
+  const flags = [handle.duringGuard ? 'created during this guard' : '', handle.ref === false ? 'unref' : '']
+    .filter(Boolean)
+    .join(', ');
+  const line = `  ${handle.type}${handle.description ? `  ${handle.description}` : ''}${flags ? `  (${flags})` : ''}`;
+  const origin = handle.createdAt?.find((f) => f.user);
+  return origin ? [line, `      created ${formatFrame(origin)}`] : [line];
 }
