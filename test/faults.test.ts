@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { markerLine, NODE, ROOT, readDumps, runFixture, tempDir } from './helpers.js';
+import { type Dump, markerLine, NODE, ROOT, readDumps, runFixture, tempDir } from './helpers.js';
 
 test('100 guards expiring at the same moment get 100 distinct, complete dumps', async () => {
   const result = await runFixture('faults/many-guards.mjs', { args: ['100'] });
@@ -106,4 +106,35 @@ describe('10,000 live handles at the hang', () => {
       expect(dump.json.stuck?.frame.line).toBe(markerLine(fixture, 'spins'));
     }
   });
+});
+
+test('labels with control characters, lone surrogates, path separators or 10 MB: valid, bounded file names and one-line messages', async () => {
+  const result = await runFixture('faults/odd-labels.mjs');
+  const { armMs, dumped } = JSON.parse(result.stdout) as { armMs: number; dumped: (string | null)[] };
+  expect(armMs).toBeLessThan(1000);
+  expect(dumped.map((file) => file && path.basename(file))).toEqual([
+    expect.stringMatching(/^line-one-line-two-tab-bell-31mred-0m\.waiting\.\d+-0-1\.txt$/),
+    expect.stringMatching(/^half-a-pair-and\.waiting\.\d+-0-2\.txt$/),
+    expect.stringMatching(/^huge-x{55}\.waiting\.\d+-0-3\.txt$/),
+    expect.stringMatching(/^etc-passwd\.waiting\.\d+-0-4\.txt$/),
+    expect.stringMatching(/^cafe\.waiting\.\d+-0-5\.txt$/),
+  ]);
+  const dumps = result.dumps();
+  expect(dumps).toHaveLength(5);
+  const byLabel = (start: string) => dumps.find((d) => d.json.label.startsWith(start)) as Dump;
+  // The JSON keeps the label as data; the text and stderr show control characters as escapes.
+  expect(byLabel('line one').json.label).toBe('line one\nline two\ttab \u0007bell \u001b[31mred\u001b[0m');
+  expect(byLabel('line one').text.split('\n')[0]).toMatch(
+    /^hangdump: WAITING — "line one\\nline two\\ttab \\u0007bell \\u001b\[31mred\\u001b\[0m" exceeded 0\.3s /,
+  );
+  expect(byLabel('half a pair').json.label).toBe('half a pair: \uFFFD and \uFFFD');
+  // A label is cut to 512 bytes: the dump stays small.
+  expect(Buffer.byteLength(byLabel('huge').json.label)).toBe(512);
+  expect(byLabel('huge').text.length).toBeLessThan(4096);
+  expect(byLabel('café').json.label).toBe('café ☕ 测试 🎉');
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(5);
+  for (const line of lines) expect(line).toMatch(/^hangdump: WAITING ".*" exceeded its budget; .*dump: /);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character may reach stderr.
+  expect(result.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
 });

@@ -36,6 +36,19 @@ describe('where dumps go', () => {
       expect.stringMatching(/^write-target\.waiting\.\d+-0-1\.txt$/),
     ]);
   });
+
+  test('HANGDUMP_DIR with bytes that are not UTF-8: Node reads them as U+FFFD, and the dump goes there', async () => {
+    const dir = tempDir();
+    const fixture = path.join(ROOT, 'test/fixtures/engine/write-to.mjs');
+    const script = 'HANGDUMP_DIR="$1/$(printf "dumps-\\377\\376")" exec "$2" "$3"';
+    const result = await run('sh', ['-c', script, 'sh', dir, NODE, fixture]);
+    expect(result.stdout).toBe('result: ok\n');
+    const names = fs.readdirSync(dir, { encoding: 'buffer' });
+    expect(names).toEqual([Buffer.from('dumps-\uFFFD\uFFFD')]);
+    const [dump] = readDumps(path.join(dir, 'dumps-\uFFFD\uFFFD'));
+    expect(dump?.json.label).toBe('write target');
+    expect(result.stderr).toContain(`dump: ${path.join(dir, 'dumps-\uFFFD\uFFFD')}/write-target.waiting.`);
+  });
 });
 
 describe("hangdump's own trouble never reaches the guarded code", () => {

@@ -10,14 +10,26 @@ export function formatDuration(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
 }
 
+/**
+ * A label as it can be shown in a line: control characters (a newline, a terminal's escape
+ * sequences) written as escapes, so that a test's name never breaks a line or recolours a terminal.
+ */
+export function printable(label: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it escapes.
+  return label.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
+    const named = ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' } as Record<string, string>)[c];
+    return named ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+}
+
 /** The dump's first line: its class, the label and the budget, and what was seen of the event loop. */
 export function headline(
   dump: Pick<HangDump, 'class' | 'blockedIn' | 'label' | 'budgetMs' | 'elapsedMs' | 'loopStalledMs'>,
 ): string {
   if (dump.elapsedMs < dump.budgetMs) {
-    return `hangdump: ${dump.class} — "${dump.label}" within its ${formatSeconds(dump.budgetMs)} budget (dumped on request after ${formatDuration(dump.elapsedMs)})`;
+    return `hangdump: ${dump.class} — "${printable(dump.label)}" within its ${formatSeconds(dump.budgetMs)} budget (dumped on request after ${formatDuration(dump.elapsedMs)})`;
   }
-  const exceeded = `hangdump: ${dump.class} — "${dump.label}" exceeded ${formatSeconds(dump.budgetMs)}`;
+  const exceeded = `hangdump: ${dump.class} — "${printable(dump.label)}" exceeded ${formatSeconds(dump.budgetMs)}`;
   if (dump.class === 'WAITING') {
     return `${exceeded} (event loop turning, still waiting after ${formatDuration(dump.elapsedMs)})`;
   }
