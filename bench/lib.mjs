@@ -1,5 +1,9 @@
 // Shared helpers for the benchmarks: alternated rounds, medians, ratios, and a table printer.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.join(import.meta.dirname, '..');
 
 /** The median of a list of numbers. */
 export function median(values) {
@@ -28,10 +32,10 @@ export function nsPerOp(op, iterations) {
   return Number(process.hrtime.bigint() - start) / iterations;
 }
 
-/** Wall milliseconds of a child process. */
-export function timeProcess(args, options = {}) {
+/** Wall milliseconds of a child process: Node, unless `spawnWith` names another program. */
+export function timeProcess(args, { spawnWith = process.execPath, ...options } = {}) {
   const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { encoding: 'utf8', ...options });
+  const result = spawnSync(spawnWith, args, { encoding: 'utf8', ...options });
   if (result.error) throw result.error;
   return { ms: Number(process.hrtime.bigint() - start) / 1e6, result };
 }
@@ -42,4 +46,32 @@ export function table(title, header, rows) {
   const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ');
   console.log(`\n${title}\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
   for (const row of rows) console.log(line(row));
+}
+
+/** A describe block of `count` small async tests behind a `beforeEach`, as suites commonly have. */
+export function smallTests(name, count) {
+  const tests = Array.from(
+    { length: count },
+    (_, t) => `  test('case ${t}', async () => {
+    const value = await Promise.resolve(${t});
+    expect(value * 2).toBe(${t * 2});
+  });`,
+  ).join('\n');
+  return `let calls = 0;\nbeforeEach(() => {\n  calls++;\n});\n\ndescribe('${name}', () => {\n${tests}\n});\n`;
+}
+
+/**
+ * A fresh project directory with hangdump installed as users have it: a copy of the package in its
+ * node_modules (runners treat a dependency differently from a linked source folder), and the root's
+ * `dependencies` linked beside it.
+ */
+export function projectWithHangdump(dir, dependencies) {
+  fs.rmSync(dir, { recursive: true, force: true });
+  const modules = path.join(dir, 'node_modules');
+  fs.mkdirSync(path.join(modules, 'hangdump'), { recursive: true });
+  fs.cpSync(path.join(ROOT, 'dist'), path.join(modules, 'hangdump/dist'), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(modules, 'hangdump/package.json'));
+  for (const dependency of dependencies) {
+    fs.symlinkSync(path.join(ROOT, 'node_modules', dependency), path.join(modules, dependency));
+  }
 }

@@ -3,38 +3,19 @@
 // and one file of many tests (per-test costs show).
 import fs from 'node:fs';
 import path from 'node:path';
-import { alternate, table, timeProcess } from './lib.mjs';
+import { alternate, projectWithHangdump, smallTests, table, timeProcess } from './lib.mjs';
 
 const ROOT = path.join(import.meta.dirname, '..');
 
-/** A test file of `count` small async tests behind a `beforeEach`, as suites commonly have. */
-function testFile(name, count) {
-  const tests = Array.from(
-    { length: count },
-    (_, t) => `  test('case ${t}', async () => {
-    const value = await Promise.resolve(${t});
-    expect(value * 2).toBe(${t * 2});
-  });`,
-  ).join('\n');
-  return `import { beforeEach, describe, expect, test } from 'vitest';\n\nlet calls = 0;\nbeforeEach(() => {\n  calls++;\n});\n\ndescribe('${name}', () => {\n${tests}\n});\n`;
-}
-
-/**
- * A project that has hangdump installed as users have it: a copy of the package in its
- * node_modules (Vitest treats a dependency differently from a linked source folder).
- */
+/** A project of `files` test files, with a config without hangdump and one with its plugin. */
 function generate(dir, files, testsPerFile) {
-  fs.rmSync(dir, { recursive: true, force: true });
-  const modules = path.join(dir, 'node_modules');
-  fs.mkdirSync(path.join(modules, 'hangdump'), { recursive: true });
-  fs.cpSync(path.join(ROOT, 'dist'), path.join(modules, 'hangdump/dist'), { recursive: true });
-  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(modules, 'hangdump/package.json'));
-  for (const dependency of ['vitest', '@vitest', '@jridgewell']) {
-    fs.symlinkSync(path.join(ROOT, 'node_modules', dependency), path.join(modules, dependency));
-  }
+  projectWithHangdump(dir, ['vitest', '@vitest', '@jridgewell']);
   fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
   for (let f = 0; f < files; f++) {
-    fs.writeFileSync(path.join(dir, `suite-${f}.test.ts`), testFile(`file ${f}`, testsPerFile));
+    fs.writeFileSync(
+      path.join(dir, `suite-${f}.test.ts`),
+      `import { beforeEach, describe, expect, test } from 'vitest';\n\n${smallTests(`file ${f}`, testsPerFile)}`,
+    );
   }
   fs.writeFileSync(
     path.join(dir, 'plain.config.mjs'),

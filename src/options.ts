@@ -48,8 +48,8 @@ export interface ResolvedOptions {
 export const DEFAULT_EXIT_CODE = 70;
 /** The directory used when neither `path` nor `HANGDUMP_DIR` names one. */
 export const DEFAULT_DIR = '.hangdump';
-/** Budgets are kept in int32 milliseconds: about 24 days. */
-const MAX_SECONDS = 2_000_000;
+/** Budgets are kept in int32 milliseconds (and given to `setTimeout`, which takes no more): about 23 days. */
+export const MAX_SECONDS = 2_000_000;
 /** Longest `path`, in UTF-8 bytes: Linux's PATH_MAX. */
 export const MAX_PATH_BYTES = 4096;
 
@@ -88,8 +88,8 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   if (!('seconds' in options)) throw invalidOption(TypeError, 'The `seconds` option is required.');
   return {
     budgetMs: budgetFrom(options.seconds, 'seconds'),
-    path: optionalString(options.path, 'path', MAX_PATH_BYTES),
-    label: optionalString(options.label, 'label', Number.POSITIVE_INFINITY),
+    path: pathOption(options.path, 'path'),
+    label: optionalString(options.label, 'label'),
     onBlocked: onBlockedFrom(options.onBlocked),
     exitCode: exitCodeFrom(options.exitCode),
   };
@@ -106,7 +106,8 @@ export const DEFAULTS: Omit<ResolvedOptions, 'budgetMs'> = {
   exitCode: DEFAULT_EXIT_CODE,
 };
 
-function budgetFrom(value: unknown, name: string): number {
+/** A number of seconds (the option `name`) as milliseconds, at least 1. */
+export function budgetFrom(value: unknown, name: string): number {
   if (typeof value !== 'number') {
     throw invalidOption(TypeError, `Expected \`${name}\` to be a number, got ${describeValue(value)}.`);
   }
@@ -119,7 +120,7 @@ function budgetFrom(value: unknown, name: string): number {
   return Math.max(1, Math.round(value * 1000));
 }
 
-function optionalString(value: unknown, name: string, maxBytes: number): string | undefined {
+function optionalString(value: unknown, name: string): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string') {
     throw invalidOption(TypeError, `Expected \`${name}\` to be a string, got ${describeValue(value)}.`);
@@ -127,11 +128,27 @@ function optionalString(value: unknown, name: string, maxBytes: number): string 
   if (value.trim() === '') throw invalidOption(RangeError, `Expected \`${name}\` to be a non-empty string.`);
   if (value.includes('\0'))
     throw invalidOption(RangeError, `Expected \`${name}\` to contain no NUL character.`);
-  // Counted only when it could matter: a label is truncated to fit, never refused.
-  if (maxBytes !== Number.POSITIVE_INFINITY && Buffer.byteLength(value) > maxBytes) {
-    throw invalidOption(RangeError, `Expected \`${name}\` to be at most ${maxBytes} bytes long.`);
-  }
   return value;
+}
+
+/**
+ * A path (the option `name`) the file system can take as it is, or undefined. (A label, by
+ * contrast, is truncated to fit, never refused.)
+ */
+export function pathOption(value: unknown, name: string): string | undefined {
+  const chosen = optionalString(value, name);
+  if (chosen === undefined) return undefined;
+  // A lone surrogate has no UTF-8 form: the file system would get U+FFFD, another name than asked.
+  if (!chosen.isWellFormed()) {
+    throw invalidOption(
+      RangeError,
+      `Expected \`${name}\` to be well-formed Unicode (a lone surrogate cannot be part of a file name), got ${describeValue(chosen)}.`,
+    );
+  }
+  if (Buffer.byteLength(chosen) > MAX_PATH_BYTES) {
+    throw invalidOption(RangeError, `Expected \`${name}\` to be at most ${MAX_PATH_BYTES} bytes long.`);
+  }
+  return chosen;
 }
 
 function onBlockedFrom(value: unknown): OnBlocked {

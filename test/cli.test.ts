@@ -106,6 +106,23 @@ describe('reading dumps produced by the engine', () => {
     );
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
+
+  test('a dump that is no complete dump is skipped; one broken inside is one line, exit 2, no stack trace', async () => {
+    const dir = tempDir();
+    const complete = blocked.json;
+    fs.writeFileSync(path.join(dir, 'partial.json'), JSON.stringify({ ...complete, resources: undefined }));
+    const skipped = await hangdump(['ls', dir]);
+    expect(skipped.code).toBe(0);
+    expect(skipped.stderr).toBe(
+      `hangdump: skipped ${path.join(dir, 'partial.json')}: not a complete dump (\`resources\` is missing or of the wrong type)\n`,
+    );
+    fs.writeFileSync(path.join(dir, 'partial.json'), JSON.stringify({ ...complete, stuck: { frame: null } }));
+    const broken = await hangdump(['show', dir]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(
+      /^hangdump: unexpected error: TypeError: Cannot read properties of null [^\n]*\n$/,
+    );
+  });
 });
 
 describe('usage', () => {
@@ -121,16 +138,41 @@ describe('usage', () => {
     expect(result.stderr).toBe('hangdump: no such file or directory: /no/such/dir\n');
   });
 
-  test('bad arguments: one line, exit 2', async () => {
-    expect((await hangdump(['show', '--since', 'yesterday'])).stderr).toBe(
-      'hangdump: --since takes an ISO date or a duration such as 30m, 2h or 1d, got "yesterday"\n',
-    );
-    expect((await hangdump(['frobnicate'])).stderr).toBe(
-      'hangdump: unknown command "frobnicate" (try "hangdump --help")\n',
-    );
-    const unknown = await hangdump(['ls', '--colour']);
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/^hangdump: Unknown option '--colour'/);
+  const SINCE = 'hangdump: --since takes an ISO date or a duration such as 30m, 2h or 1d, got';
+  test.each([
+    [['show', '--since', 'yesterday'], `${SINCE} "yesterday"`],
+    [['show', '--since', ''], `${SINCE} ""`],
+    [['show', '--since', '99999999999999999999d'], `${SINCE} "99999999999999999999d"`],
+    [['show', '--since', 'x'.repeat(100_000)], `${SINCE} "${'x'.repeat(57)}..."`],
+    [['show', '--since'], /^hangdump: Option '--since <value>' argument missing$/],
+    [['ls', '--test', ''], 'hangdump: --test takes a text or a /regex/, got ""'],
+    [['ls', '--test', '/(/'], /^hangdump: --test: Invalid regular expression: \/\(\/: Unterminated group$/],
+    [['ls', '--test', '/a/zz'], /^hangdump: --test: Invalid (regular expression )?flags/],
+    [['ls', '--json=yes'], /^hangdump: Option '--json' does not take an argument$/],
+    [['ls', '--colour'], /^hangdump: Unknown option '--colour'/],
+    [['-x'], /^hangdump: Unknown option '-x'/],
+    [['frobnicate'], 'hangdump: unknown command "frobnicate" (try "hangdump --help")'],
+    [['sh\now'], 'hangdump: unknown command "sh\\now" (try "hangdump --help")'],
+    [['y'.repeat(100_000)], `hangdump: unknown command "${'y'.repeat(57)}..." (try "hangdump --help")`],
+    [['ls', ''], 'hangdump: a path cannot be empty'],
+    [['ls', '/no/such\ndir'], 'hangdump: no such file or directory: /no/such\\ndir'],
+    [['show', `/${'z'.repeat(10_000)}`], /^hangdump: no such file or directory: \/z{10000}$/],
+  ])('hangdump %j: one line on stderr, exit 2', async (args, message) => {
+    const result = await hangdump(args);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.endsWith('\n')).toBe(true);
+    const lines = result.stderr.slice(0, -1).split('\n');
+    expect(lines).toHaveLength(1);
+    if (typeof message === 'string') expect(lines[0]).toBe(message);
+    else expect(lines[0]).toMatch(message);
+  });
+
+  test('a path with bytes that are not UTF-8: Node reads them as U+FFFD; not found, one line, exit 2', async () => {
+    const script = 'exec "$1" "$2" ls "$(printf "dumps-\\377")"';
+    const result = await run('sh', ['-c', script, 'sh', NODE, CLI]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('hangdump: no such file or directory: dumps-\uFFFD\n');
   });
 
   test('--help explains BLOCKED and WAITING; each command has its own help', async () => {

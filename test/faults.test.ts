@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { expect, test } from 'vitest';
-import { markerLine, NODE, ROOT, readDumps, runFixture, tempDir } from './helpers.js';
+import { describe, expect, test } from 'vitest';
+import { type Dump, markerLine, NODE, ROOT, readDumps, runFixture, tempDir } from './helpers.js';
 
 test('100 guards expiring at the same moment get 100 distinct, complete dumps', async () => {
   const result = await runFixture('faults/many-guards.mjs', { args: ['100'] });
@@ -70,4 +70,73 @@ test('a hang that resolves after its dump: the result reaches the caller unchang
   expect(result.code).toBe(0);
   expect(result.stdout).toBe('the result\n');
   expect(result.dumps().map((d) => `${d.json.class} ${d.json.label}`)).toEqual(['WAITING resolves late']);
+});
+
+describe('10,000 live handles at the hang', () => {
+  test.each(['waiting', 'blocked'])('%s: the dump is bounded in size and time', async (kind) => {
+    const result = await runFixture('faults/many-handles.mjs', { args: [kind] });
+    const [dump] = result.dumps();
+    if (!dump) throw new Error(`no dump: ${result.stderr}`);
+    const { resources } = dump.json;
+    expect(resources.active).toEqual(
+      expect.arrayContaining([
+        { type: 'MessagePort', count: 9600 },
+        { type: 'Timeout', count: 1000 },
+      ]),
+    );
+    // 100 handles described, the other 10,000 counted; 25 timers with their callbacks.
+    expect(resources.handles).toHaveLength(100);
+    expect(resources.handlesOmitted).toBeGreaterThan(10_000);
+    expect(resources.timers).toHaveLength(25);
+    expect(dump.text).toMatch(
+      /\n {2}MessagePort\b[^\n]* ×\d+\n {2}… and \d{5} more handles \(counted above\)\n/,
+    );
+    expect(fs.statSync(dump.file.replace(/\.txt$/, '.json')).size).toBeLessThan(64 * 1024);
+    expect(dump.text.length).toBeLessThan(16 * 1024);
+    // From the deadline to the file on disk: under 1 s on an idle machine (bench); generous here.
+    const written = fs.statSync(dump.file.replace(/\.txt$/, '.json')).mtimeMs;
+    expect(written - (Date.parse(dump.json.armedAt) + dump.json.budgetMs)).toBeLessThan(3000);
+    const fixture = 'faults/many-handles.mjs';
+    if (kind === 'waiting') {
+      // The one socket this guard waits on is found among them all.
+      expect(dump.json.stuck).toMatchObject({
+        waitingOn: expect.stringMatching(/^Socket 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+/),
+        frame: { line: markerLine(fixture, 'culprit', 'CREATED') },
+      });
+      expect(resources.handles[0]).toMatchObject({ type: 'Socket', duringGuard: true });
+    } else {
+      expect(dump.json.stuck?.frame.line).toBe(markerLine(fixture, 'spins'));
+    }
+  });
+});
+
+test('labels with control characters, lone surrogates, path separators or 10 MB: valid, bounded file names and one-line messages', async () => {
+  const result = await runFixture('faults/odd-labels.mjs');
+  const { armMs, dumped } = JSON.parse(result.stdout) as { armMs: number; dumped: (string | null)[] };
+  expect(armMs).toBeLessThan(1000);
+  expect(dumped.map((file) => file && path.basename(file))).toEqual([
+    expect.stringMatching(/^line-one-line-two-tab-bell-31mred-0m\.waiting\.\d+-0-1\.txt$/),
+    expect.stringMatching(/^half-a-pair-and\.waiting\.\d+-0-2\.txt$/),
+    expect.stringMatching(/^huge-x{55}\.waiting\.\d+-0-3\.txt$/),
+    expect.stringMatching(/^etc-passwd\.waiting\.\d+-0-4\.txt$/),
+    expect.stringMatching(/^cafe\.waiting\.\d+-0-5\.txt$/),
+  ]);
+  const dumps = result.dumps();
+  expect(dumps).toHaveLength(5);
+  const byLabel = (start: string) => dumps.find((d) => d.json.label.startsWith(start)) as Dump;
+  // The JSON keeps the label as data; the text and stderr show control characters as escapes.
+  expect(byLabel('line one').json.label).toBe('line one\nline two\ttab \u0007bell \u001b[31mred\u001b[0m');
+  expect(byLabel('line one').text.split('\n')[0]).toMatch(
+    /^hangdump: WAITING — "line one\\nline two\\ttab \\u0007bell \\u001b\[31mred\\u001b\[0m" exceeded 0\.3s /,
+  );
+  expect(byLabel('half a pair').json.label).toBe('half a pair: \uFFFD and \uFFFD');
+  // A label is cut to 512 bytes: the dump stays small.
+  expect(Buffer.byteLength(byLabel('huge').json.label)).toBe(512);
+  expect(byLabel('huge').text.length).toBeLessThan(4096);
+  expect(byLabel('café').json.label).toBe('café ☕ 测试 🎉');
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(5);
+  for (const line of lines) expect(line).toMatch(/^hangdump: WAITING ".*" exceeded its budget; .*dump: /);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character may reach stderr.
+  expect(result.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
 });

@@ -9,7 +9,7 @@ const JEST = {
   29: path.join(ROOT, 'test/runners/jest29/node_modules/jest/bin/jest.js'),
 };
 type Version = keyof typeof JEST;
-const PROJECTS = ['jest-js', 'jest-ts', 'jest-setup'];
+const PROJECTS = ['jest-js', 'jest-ts', 'jest-setup', 'jest-fake-timers'];
 
 beforeAll(() => {
   for (const project of PROJECTS) installHangdump(project);
@@ -32,12 +32,12 @@ function installHangdump(project: string): void {
 }
 
 /** Runs Jest on a fixture project: test path patterns first, then options. */
-function jest(version: Version, project: string, args: string[]): Promise<Run> {
+function jest(version: Version, project: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   // A fresh cache each run: with no timings from earlier runs, Jest uses workers whenever it may.
   const cache = tempDir('hangdump-jest-cache-');
   const options = ['--config', `test/fixtures/${project}/jest.config.cjs`, '--cacheDirectory', cache];
   // Not under Vitest's variables, from which dumps would name Vitest as the runner.
-  return run(NODE, [JEST[version], ...args, ...options], { env: { VITEST: undefined } });
+  return run(NODE, [JEST[version], ...args, ...options], { env: { VITEST: undefined, ...env } });
 }
 
 const fixture = (project: string, file: string) => `test/fixtures/${project}/${file}`;
@@ -197,6 +197,37 @@ describe.each([30, 29] as const)('Jest %i', (version) => {
     });
     // hangdump wrapped the jest-environment-node of the Jest that runs, not another one.
     expect(result.stderr).not.toContain('hangdump: wrapping');
+  });
+
+  test("fake timers, modern and legacy: the dump still comes at Jest's real timeout, its positions intact", async () => {
+    const project = 'jest-fake-timers';
+    const started = Date.now();
+    const [environment, setup] = await Promise.all([
+      jest(version, project, ['--maxWorkers=2']),
+      jest(version, project, ['--maxWorkers=2'], { HANGDUMP_JEST: 'setup' }),
+    ]);
+    for (const result of [environment, setup]) {
+      expect(result.code).toBe(1);
+      // The tests that advance their fake timers pass as they would without hangdump.
+      expect(result.stderr).toMatch(/Tests:\s+2 failed, 2 passed, 4 total/);
+      expect(result.dumps()).toHaveLength(2);
+      for (const { json } of result.dumps()) {
+        expect(json).toMatchObject({ class: 'WAITING', budgetMs: 1000 });
+        // Real time, not the fake clock's: armed during this run, dumped at the timeout, not before.
+        expect(Date.parse(json.armedAt)).toBeGreaterThanOrEqual(started - 1000);
+        expect(json.elapsedMs).toBeGreaterThanOrEqual(1000);
+        expect(json.elapsedMs).toBeLessThan(10_000);
+      }
+    }
+    for (const kind of ['modern', 'legacy']) {
+      const file = fixture(project, `${kind}.test.js`);
+      const dump = dumpOf(environment, `${kind}.test.js > waits for a fake timer nobody advances`);
+      const line = markerLine(`${project}/${kind}.test.js`, `${kind}-fake-timer`, 'GUARD') + 1;
+      expect(dump?.json.stuck).toMatchObject({ atGuard: true, frame: { file, line, column: 1 } });
+      expect(environment.stderr).toMatch(timeoutFailure(1000, 'test', dump, `${file}:${line}`));
+      const setupDump = dumpOf(setup, `${file} > waits for a fake timer nobody advances`);
+      expect(setup.stderr).toContain(`hangdump: WAITING; dump: ${setupDump?.file}"`);
+    }
   });
 
   test('BLOCKED in a worker thread (workerThreads): the thread is ended, and the retry does not hang again', async () => {

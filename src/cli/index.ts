@@ -3,6 +3,7 @@
  * artifacts). `bin.ts` is its two-line entry.
  */
 import { VERSION } from '../dump/version.js';
+import { describeValue } from '../errors.js';
 import { inGitHubActions, reportToGitHub } from '../report/index.js';
 import { helpText } from './help.js';
 import { listDumps } from './ls.js';
@@ -20,7 +21,7 @@ export interface CliIo {
 
 const COMMANDS = new Set(['show', 'ls']);
 
-/** Runs the CLI and returns its exit code (0 no dumps, 1 dumps found, 2 usage error). */
+/** Runs the CLI and returns its exit code (0 no dumps, 1 dumps found, 2 usage or other error). Never throws. */
 export function createCli(argv: readonly string[], io: CliIo): number {
   try {
     const args = parseCli(argv);
@@ -33,7 +34,7 @@ export function createCli(argv: readonly string[], io: CliIo): number {
       return args.help ? 0 : 2;
     }
     if (!COMMANDS.has(args.command))
-      throw new UsageError(`unknown command "${args.command}" (try "hangdump --help")`);
+      throw new UsageError(`unknown command ${describeValue(args.command)} (try "hangdump --help")`);
     const { hangs, problems } = selectDumps(args.paths, args);
     for (const problem of problems) io.stderr(`hangdump: skipped ${problem.reason}\n`);
     if (args.json) {
@@ -62,10 +63,9 @@ export function createCli(argv: readonly string[], io: CliIo): number {
     }
     return hangs.length > 0 ? 1 : 0;
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr(`hangdump: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
+    // Never a stack trace: a usage error, or anything else the input provoked, in one line.
+    const message = error instanceof UsageError ? error.message : `unexpected error: ${String(error)}`;
+    io.stderr(`hangdump: ${message.split('\n')[0]}\n`);
+    return 2;
   }
 }

@@ -1,5 +1,5 @@
 import { relativePath } from '../dump/paths.js';
-import { formatPosition } from '../dump/text.js';
+import { formatPosition, printable } from '../dump/text.js';
 import type { Hang } from './select.js';
 import type { Style } from './style.js';
 
@@ -8,7 +8,7 @@ export function listDumps(hangs: readonly Hang[], style: Style): string {
   const rows = hangs.map((hang) => [
     hang.dump.dumpedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
     hang.dump.class,
-    hang.dump.label + (hang.duplicates.length ? ` (×${hang.duplicates.length + 1})` : ''),
+    printable(hang.dump.label) + (hang.duplicates.length ? ` (×${hang.duplicates.length + 1})` : ''),
     hang.dump.stuck ? formatPosition(hang.dump.stuck.frame) : '',
     relativePath(hang.text, process.cwd()),
   ]);

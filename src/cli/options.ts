@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { describeValue } from '../errors.js';
 
 /** The CLI's options, as data: `parseArgs` reads them, `--help` prints them. */
 export const OPTIONS = {
@@ -77,15 +78,20 @@ const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_
 
 function parseSince(value: string): Date {
   const duration = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(value);
-  if (duration) return new Date(Date.now() - Number(duration[1]) * (UNITS[duration[2] as string] as number));
-  const date = new Date(value);
+  const date = duration
+    ? new Date(Date.now() - Number(duration[1]) * (UNITS[duration[2] as string] as number))
+    : new Date(value);
+  // A duration too long for a date (1e20d) is as wrong as a date that is none.
   if (Number.isNaN(date.getTime())) {
-    throw new UsageError(`--since takes an ISO date or a duration such as 30m, 2h or 1d, got "${value}"`);
+    throw new UsageError(
+      `--since takes an ISO date or a duration such as 30m, 2h or 1d, got ${describeValue(value)}`,
+    );
   }
   return date;
 }
 
 function parseTestFilter(value: string): (label: string) => boolean {
+  if (value === '') throw new UsageError('--test takes a text or a /regex/, got ""');
   const regex = /^\/(.+)\/([a-z]*)$/.exec(value);
   if (!regex) return (label) => label.includes(value);
   try {

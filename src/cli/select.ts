@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { type DumpProblem, findDumps, type ReadDump } from '../dump/read.js';
-import { formatPosition } from '../dump/text.js';
+import { formatPosition, printable } from '../dump/text.js';
 import { DEFAULT_DIR } from '../options.js';
 import { UsageError } from './options.js';
 
@@ -26,9 +26,10 @@ export function selectDumps(
 ): Selection {
   const roots = paths.length > 0 ? paths : [process.env.HANGDUMP_DIR || DEFAULT_DIR];
   for (const root of roots) {
+    if (root === '') throw new UsageError('a path cannot be empty');
     if (!fs.existsSync(root)) {
       if (paths.length === 0) return { hangs: [], problems: [] };
-      throw new UsageError(`no such file or directory: ${root}`);
+      throw new UsageError(`no such file or directory: ${printable(root)}`);
     }
   }
   const json = roots.map((root) => (root.endsWith('.txt') ? root.replace(/\.txt$/, '.json') : root));

@@ -122,6 +122,9 @@ export function buildDump(input: DumpInput): HangDump {
         ...(createdAt ? { createdAt: createdAt.map((f) => f.frame) } : {}),
       })),
       ...(input.snapshot?.resources.requests ? { requests: input.snapshot.resources.requests } : {}),
+      ...(input.snapshot?.resources.handlesOmitted
+        ? { handlesOmitted: input.snapshot.resources.handlesOmitted }
+        : {}),
       timers: (input.timers ?? []).map(({ location, ...timer }) => {
         if (!location) return timer;
         const source = input.mapper.mapLocation(location, timer.name);

@@ -174,8 +174,13 @@ export interface DumpTimer {
 export interface DumpResources {
   /** Every live resource by type with counts, as Node names them (timers and requests included). */
   active: { type: string; count: number }[];
-  /** The live handles, most relevant first: created during the guard, from user code, keeping the loop alive. */
+  /**
+   * The live handles, most relevant first: created during the guard, from user code, keeping the loop
+   * alive. At most 100: the others are counted in `handlesOmitted` (and by type in `active`).
+   */
   handles: DumpHandle[];
+  /** How many live handles are left out of `handles`. */
+  handlesOmitted?: number;
   /** Live timers (at most 25), those keeping the loop alive first. */
   timers: DumpTimer[];
   /** Pending requests with what is known of them (their counts are in `active`). */

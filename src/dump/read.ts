@@ -37,7 +37,38 @@ export function readDumpFile(file: string): HangDump {
       `${file}: dump schema version ${String(candidate.schemaVersion)} is not supported (this hangdump reads version ${SCHEMA_VERSION})`,
     );
   }
+  const wrong = wrongField(candidate as Record<string, unknown>);
+  if (wrong) throw new Error(`${file}: not a complete dump (\`${wrong}\` is missing or of the wrong type)`);
   return candidate as HangDump;
+}
+
+/** The fields every reader of a dump relies on, and their types. */
+const SHAPE: Record<string, string> = {
+  class: 'string',
+  label: 'string',
+  headline: 'string',
+  budgetMs: 'number',
+  elapsedMs: 'number',
+  armedAt: 'string',
+  dumpedAt: 'string',
+  stack: 'array',
+  site: 'array',
+  notes: 'array',
+  resources: 'object',
+  'resources.active': 'array',
+  'resources.handles': 'array',
+  process: 'object',
+  'process.argv': 'array',
+  'process.execArgv': 'array',
+  'process.cwd': 'string',
+};
+
+function wrongField(dump: Record<string, unknown>): string | undefined {
+  return Object.keys(SHAPE).find((field) => {
+    const value = field.split('.').reduce<unknown>((at, key) => (at as Record<string, unknown>)?.[key], dump);
+    const kind = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
+    return kind !== SHAPE[field];
+  });
 }
 
 /**

@@ -1,14 +1,16 @@
 import { writeStderr } from '../stderr.js';
 import type { HangDump } from './model.js';
 import { relativePath } from './paths.js';
-import { formatPosition } from './text.js';
+import { formatPosition, printable } from './text.js';
 import type { WrittenDump } from './write.js';
 
 /** Says on stderr, in one line each, where a dump went. */
 export function reportDump(dump: HangDump, written: WrittenDump | undefined): void {
   const where = dump.stuck ? ` ${stuckVerb(dump.stuck)} ${formatPosition(dump.stuck.frame)};` : '';
   if (written === undefined) {
-    writeStderr(`hangdump: ${dump.class} "${dump.label}":${where} the dump could not be written anywhere\n`);
+    writeStderr(
+      `hangdump: ${dump.class} "${printable(dump.label)}":${where} the dump could not be written anywhere\n`,
+    );
     return;
   }
   const shown = relativePath(written.file, dump.process.cwd);
@@ -17,7 +19,9 @@ export function reportDump(dump: HangDump, written: WrittenDump | undefined): vo
       `hangdump: could not write to ${written.fellBack.from} (${written.fellBack.reason}); dump written to ${shown} instead\n`,
     );
   }
-  writeStderr(`hangdump: ${dump.class} "${dump.label}" exceeded its budget;${where} dump: ${shown}\n`);
+  writeStderr(
+    `hangdump: ${dump.class} "${printable(dump.label)}" exceeded its budget;${where} dump: ${shown}\n`,
+  );
 }
 
 /** How a dump's stuck position reads in one line. */

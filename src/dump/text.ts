@@ -1,4 +1,4 @@
-import type { CodeLine, DumpFrame, HangDump } from './model.js';
+import type { CodeLine, DumpFrame, DumpHandle, HangDump } from './model.js';
 
 /** `5s`, `0.5s`, `1.25s`: a budget as people write it. */
 export function formatSeconds(ms: number): string {
@@ -10,14 +10,26 @@ export function formatDuration(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
 }
 
+/**
+ * A label as it can be shown in a line: control characters (a newline, a terminal's escape
+ * sequences) written as escapes, so that a test's name never breaks a line or recolours a terminal.
+ */
+export function printable(label: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it escapes.
+  return label.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
+    const named = ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' } as Record<string, string>)[c];
+    return named ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+}
+
 /** The dump's first line: its class, the label and the budget, and what was seen of the event loop. */
 export function headline(
   dump: Pick<HangDump, 'class' | 'blockedIn' | 'label' | 'budgetMs' | 'elapsedMs' | 'loopStalledMs'>,
 ): string {
   if (dump.elapsedMs < dump.budgetMs) {
-    return `hangdump: ${dump.class} — "${dump.label}" within its ${formatSeconds(dump.budgetMs)} budget (dumped on request after ${formatDuration(dump.elapsedMs)})`;
+    return `hangdump: ${dump.class} — "${printable(dump.label)}" within its ${formatSeconds(dump.budgetMs)} budget (dumped on request after ${formatDuration(dump.elapsedMs)})`;
   }
-  const exceeded = `hangdump: ${dump.class} — "${dump.label}" exceeded ${formatSeconds(dump.budgetMs)}`;
+  const exceeded = `hangdump: ${dump.class} — "${printable(dump.label)}" exceeded ${formatSeconds(dump.budgetMs)}`;
   if (dump.class === 'WAITING') {
     return `${exceeded} (event loop turning, still waiting after ${formatDuration(dump.elapsedMs)})`;
   }
@@ -110,15 +122,17 @@ function renderResources(dump: HangDump): string[] {
   const out = [`Live resources (${total}):`];
   for (const { type, count } of active) out.push(`  ${type} ×${count}`);
   if (handles.length > 0) out.push('Handles (most relevant first):');
-  for (const handle of handles) {
-    const flags = [handle.duringGuard ? 'created during this guard' : '', handle.ref === false ? 'unref' : '']
-      .filter(Boolean)
-      .join(', ');
-    out.push(
-      `  ${handle.type}${handle.description ? `  ${handle.description}` : ''}${flags ? `  (${flags})` : ''}`,
-    );
-    const origin = handle.createdAt?.find((f) => f.user);
-    if (origin) out.push(`      created ${formatFrame(origin)}`);
+  // Handles that read alike (a pool's MessagePorts) are one line with a count.
+  const lines = handles.map(handleLines);
+  for (let i = 0; i < lines.length; ) {
+    let same = 1;
+    while (lines[i + same]?.join('\n') === lines[i]?.join('\n')) same++;
+    const [first = '', ...rest] = lines[i] ?? [];
+    out.push(same > 1 ? `${first} ×${same}` : first, ...rest);
+    i += same;
+  }
+  if (dump.resources.handlesOmitted) {
+    out.push(`  … and ${dump.resources.handlesOmitted} more handles (counted above)`);
   }
   if (requests.length > 0) out.push('Pending requests:');
   for (const request of requests)
@@ -134,4 +148,14 @@ function renderResources(dump: HangDump): string[] {
     out.push(`  ${kind} ${timer.durationMs} ms${timer.ref ? '' : ' (unref)'}${callback}`);
   }
   return out;
+}
+
+/** A handle in a line, and where it was created in a second one when known. */
+function handleLines(handle: DumpHandle): string[] {
+  const flags = [handle.duringGuard ? 'created during this guard' : '', handle.ref === false ? 'unref' : '']
+    .filter(Boolean)
+    .join(', ');
+  const line = `  ${handle.type}${handle.description ? `  ${handle.description}` : ''}${flags ? `  (${flags})` : ''}`;
+  const origin = handle.createdAt?.find((f) => f.user);
+  return origin ? [line, `      created ${formatFrame(origin)}`] : [line];
 }

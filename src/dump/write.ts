@@ -44,7 +44,7 @@ function writeTo(target: DumpTarget, dump: HangDump): WrittenDump {
   if (target.kind === 'file') {
     ensureDirectory(path.dirname(target.file));
     atomicWrite(target.file, text, 'replace');
-    atomicWrite(jsonTwin(target.file), json, 'replace');
+    writeTwin(target.file, json);
     return { file: target.file, json: jsonTwin(target.file) };
   }
   ensureDirectory(target.directory);
@@ -52,8 +52,21 @@ function writeTo(target: DumpTarget, dump: HangDump): WrittenDump {
     const file = path.join(target.directory, generatedName(dump.label, dump.class, dump.process, ++counter));
     // The text file claims the name (no clobbering); its JSON twin follows it.
     if (!atomicWrite(file, text, 'exclusive')) continue;
-    atomicWrite(jsonTwin(file), json, 'replace');
+    writeTwin(file, json);
     return { file, json: jsonTwin(file) };
+  }
+}
+
+/**
+ * Writes the JSON twin of a text dump already in place. When that fails (the disk filled up between
+ * the two), the text goes too: a dump is in a place whole, text and JSON, or not at all.
+ */
+function writeTwin(textFile: string, json: string): void {
+  try {
+    atomicWrite(jsonTwin(textFile), json, 'replace');
+  } catch (error) {
+    fs.rmSync(textFile, { force: true });
+    throw error;
   }
 }
 

@@ -172,7 +172,7 @@ class GuardRuntime {
     });
     if (claimed.length === 0) return;
     try {
-      const shared = sharedSnapshot();
+      const shared = sharedSnapshot(claimed.map(({ record }) => record.id));
       const entries = claimed.map(({ record, config }) => ({
         config,
         snapshot: takeSnapshot(record, shared),

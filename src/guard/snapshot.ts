@@ -7,7 +7,7 @@ import { threadId } from '../thread.js';
 /** What the guarded thread tells about itself at a dump: where the guard was set, resources, process. */
 export function takeSnapshot(
   guard: { id: number; site: CapturedStack | undefined } | undefined,
-  shared: Omit<GuardedSnapshot, 'site' | 'guardId'> = sharedSnapshot(),
+  shared: Omit<GuardedSnapshot, 'site' | 'guardId'> = sharedSnapshot(guard ? [guard.id] : []),
 ): GuardedSnapshot {
   return {
     ...shared,
@@ -16,9 +16,9 @@ export function takeSnapshot(
   };
 }
 
-/** The part of a snapshot that is the same for every guard dumped at one moment. */
-export function sharedSnapshot(): Omit<GuardedSnapshot, 'site' | 'guardId'> {
-  return { resources: snapshotResources(), process: processFacts() };
+/** The part of a snapshot that is the same for every guard (of `guardIds`) dumped at one moment. */
+export function sharedSnapshot(guardIds: readonly number[]): Omit<GuardedSnapshot, 'site' | 'guardId'> {
+  return { resources: snapshotResources(new Set(guardIds)), process: processFacts() };
 }
 
 /** Facts about this process. Environment variables are consulted by name only, never copied. */

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { relativePath } from '../dump/paths.js';
 import { findDumps, type ReadDump } from '../dump/read.js';
 import { stuckVerb } from '../dump/report.js';
-import { formatPosition } from '../dump/text.js';
+import { formatPosition, printable } from '../dump/text.js';
 import { DEFAULT_DIR } from '../options.js';
 import { inGitHubActions, reportToGitHub } from './github.js';
 
@@ -26,7 +26,7 @@ export function summarizeRun(dumps: readonly ReadDump[], root: string, log: (lin
   log(`hangdump: ${dumps.length} hang dump${dumps.length === 1 ? '' : 's'} written in this run`);
   for (const { dump, text } of dumps) {
     const where = dump.stuck ? ` ${stuckVerb(dump.stuck)} ${formatPosition(dump.stuck.frame)}` : '';
-    log(`  ${dump.class.padEnd(7)} "${dump.label}"${where}`);
+    log(`  ${dump.class.padEnd(7)} "${printable(dump.label)}"${where}`);
     log(`          ${relativePath(text, root)}`);
   }
   if (inGitHubActions()) {

@@ -39,31 +39,71 @@ export interface HandleDetail {
 export interface ResourceSnapshot {
   /** Every live resource by type, with counts (timers and pending requests included). */
   active: { type: string; count: number }[];
-  /** Details of the live handles that Node exposes as objects, and of the HTTP requests they carry. */
+  /**
+   * Details of the live handles that Node exposes as objects (at most {@link HANDLE_DETAIL_LIMIT}),
+   * and of the HTTP requests they carry.
+   */
   handles: HandleDetail[];
+  /** How many more live handles there were, left out of `handles` (still counted in `active`). */
+  handlesOmitted?: number;
   /** Pending requests (DNS, file system) with what is known of them. */
   requests?: DumpRequest[];
 }
+
+/**
+ * At most this many handles are described one by one, so that a dump stays small and quick with
+ * thousands of live handles (a pool of sockets, a MessagePort per worker): ~100 KB of JSON at most.
+ */
+export const HANDLE_DETAIL_LIMIT = 100;
 
 interface ProcessWithHandles {
   _getActiveHandles?: () => unknown[];
 }
 
-/** Reads the live resources of this thread, leaving out hangdump's own. */
-export function snapshotResources(): ResourceSnapshot {
+/**
+ * Reads the live resources of this thread, leaving out hangdump's own. Past
+ * {@link HANDLE_DETAIL_LIMIT} handles, those created while one of `guards` was armed come first, then
+ * those hangdump saw created, then ref'd ones, the newest first among equals.
+ */
+export function snapshotResources(guards: ReadonlySet<number> = new Set()): ResourceSnapshot {
   const counts = new Map<string, number>();
   for (const type of process.getActiveResourcesInfo()) counts.set(type, (counts.get(type) ?? 0) + 1);
-  const { handles, childStdio } = liveHandles();
+  const { handles: live, childStdio } = liveHandles();
+  const chosen = live.length > HANDLE_DETAIL_LIMIT ? mostRelevant(live, guards) : live;
   const requests = pendingRequests();
   return {
     active: [...counts].map(([type, count]) => ({ type, count })).sort((a, b) => b.count - a.count),
-    handles: byChild(handles, childStdio).flatMap((handle) => {
+    handles: byChild(chosen, childStdio).flatMap((handle) => {
       const described = describeHandle(handle, childStdio);
       const request = carriedRequest(handle, described.createdAt);
       return request ? [request, described] : [described];
     }),
+    ...(chosen.length < live.length ? { handlesOmitted: live.length - chosen.length } : {}),
     ...(requests.length > 0 ? { requests } : {}),
   };
+}
+
+/** The {@link HANDLE_DETAIL_LIMIT} most relevant handles, scored without describing them. */
+function mostRelevant(handles: readonly Described[], guards: ReadonlySet<number>): Described[] {
+  const score = (handle: Described): number => {
+    const creation = creationOf(handle);
+    let ref: boolean | undefined;
+    try {
+      ref = refOf(typeOf(handle), handle);
+    } catch {
+      // Scored as ref'd.
+    }
+    return (
+      (creation?.guard !== undefined && guards.has(creation.guard) ? 4 : 0) +
+      (creation ? 2 : 0) +
+      (ref === false ? 0 : 1)
+    );
+  };
+  return handles
+    .map((handle, index) => ({ handle, index, score: score(handle) }))
+    .sort((a, b) => b.score - a.score || b.index - a.index)
+    .slice(0, HANDLE_DETAIL_LIMIT)
+    .map(({ handle }) => handle);
 }
 
 /** The live handles created while guard `guardId` was the current one: what a passing test left open. */

@@ -1,5 +1,5 @@
 import { describeValue, invalidOption } from '../errors.js';
-import type { OnBlocked } from '../options.js';
+import { budgetFrom, MAX_SECONDS, type OnBlocked, pathOption } from '../options.js';
 
 /** Options of the Vitest plugin, `hangdump(options)`. */
 export interface HangdumpVitestOptions {
@@ -92,17 +92,10 @@ export function resolveVitestOptions(input: unknown, startedAt: number): WorkerO
     }
   }
   const { dir, budget, onBlocked, runDeadline, leftovers } = options;
-  if (dir !== undefined && (typeof dir !== 'string' || dir.trim() === '')) {
-    throw invalidOption(TypeError, `Expected \`dir\` to be a non-empty string, got ${describeValue(dir)}.`);
-  }
-  if (
-    budget !== undefined &&
-    budget !== 'timeout' &&
-    !(typeof budget === 'number' && budget > 0 && Number.isFinite(budget))
-  ) {
+  if (budget !== undefined && budget !== 'timeout' && typeof budget !== 'number') {
     throw invalidOption(
-      RangeError,
-      `Expected \`budget\` to be 'timeout' or a number of seconds > 0, got ${describeValue(budget)}.`,
+      TypeError,
+      `Expected \`budget\` to be 'timeout' or a number of seconds, got ${describeValue(budget)}.`,
     );
   }
   if (onBlocked !== undefined && onBlocked !== 'exit' && onBlocked !== 'continue') {
@@ -119,8 +112,8 @@ export function resolveVitestOptions(input: unknown, startedAt: number): WorkerO
   }
   const deadlineMs = runDeadline === undefined ? undefined : parseDuration(runDeadline, 'runDeadline');
   return {
-    dir: (dir as string | undefined) ?? undefined,
-    budgetMs: typeof budget === 'number' ? Math.round(budget * 1000) : undefined,
+    dir: pathOption(dir, 'dir'),
+    budgetMs: typeof budget === 'number' ? budgetFrom(budget, 'budget') : undefined,
     onBlocked: (onBlocked as OnBlocked | undefined) ?? 'exit',
     runDeadlineAt: deadlineMs === undefined ? undefined : startedAt + deadlineMs,
     leftovers: (leftovers as Leftovers | undefined) ?? 'files',
@@ -129,15 +122,23 @@ export function resolveVitestOptions(input: unknown, startedAt: number): WorkerO
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** `'25m'`, `'90s'`, `'1.5h'`, `'500ms'` or a number of milliseconds. */
+/**
+ * `'25m'`, `'90s'`, `'1.5h'`, `'500ms'` or a number of milliseconds: more than 0, and at most what
+ * `setTimeout` takes (a longer delay would fire at once).
+ */
 export function parseDuration(value: unknown, name: string): number {
-  if (typeof value === 'number' && value > 0 && Number.isFinite(value)) return value;
   const match = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(value) : null;
-  if (!match) {
+  const ms =
+    typeof value === 'number'
+      ? value
+      : match
+        ? Number(match[1]) * (UNITS[match[2] as string] as number)
+        : NaN;
+  if (!(ms > 0 && ms <= MAX_SECONDS * 1000)) {
     throw invalidOption(
       RangeError,
-      `Expected \`${name}\` to be a duration like '25m', '90s' or a number of milliseconds, got ${describeValue(value)}.`,
+      `Expected \`${name}\` to be a duration like '25m', '90s' or a number of milliseconds, more than 0 and at most ${(MAX_SECONDS / 3600 / 24) | 0} days, got ${describeValue(value)}.`,
     );
   }
-  return Number(match[1]) * (UNITS[match[2] as string] as number);
+  return ms;
 }

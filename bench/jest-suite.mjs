@@ -1,0 +1,91 @@
+// A generated Jest suite run three ways, alternated: without hangdump, under its test environment,
+// and with its setup file. Each integration's whole cost on a real run, start-up and exit included.
+import fs from 'node:fs';
+import path from 'node:path';
+import { alternate, median, projectWithHangdump, smallTests, table, timeProcess } from './lib.mjs';
+
+const ROOT = path.join(import.meta.dirname, '..');
+const CONFIGS = {
+  'without hangdump': {},
+  "testEnvironment 'hangdump/jest-environment'": { testEnvironment: 'hangdump/jest-environment' },
+  "setupFilesAfterEnv ['hangdump/jest']": { setupFilesAfterEnv: ['hangdump/jest'] },
+};
+
+/** A project of `files` test files, and a Jest config for each case. */
+function generate(dir, files, testsPerFile) {
+  projectWithHangdump(dir, ['jest', 'jest-environment-node', '@jridgewell']);
+  fs.writeFileSync(path.join(dir, 'package.json'), '{ "private": true }\n');
+  for (let f = 0; f < files; f++) {
+    fs.writeFileSync(path.join(dir, `suite-${f}.test.js`), smallTests(`file ${f}`, testsPerFile));
+  }
+  return Object.fromEntries(
+    Object.entries(CONFIGS).map(([name, config], i) => {
+      const file = path.join(dir, `config-${i}.cjs`);
+      fs.writeFileSync(file, `module.exports = ${JSON.stringify({ ...config, testTimeout: 5000 })};\n`);
+      return [name, file];
+    }),
+  );
+}
+
+/**
+ * CPU seconds (user + system) of a process and the children it waited for, from GNU time where the
+ * machine has it: steadier than wall time on a loaded machine.
+ */
+const GNU_TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+export function benchJestSuite(rounds = 7, files = 24, testsPerFile = 100) {
+  const dir = path.join(import.meta.dirname, '.jest-suite');
+  const configs = generate(dir, files, testsPerFile);
+  const jest = path.join(ROOT, 'node_modules/jest/bin/jest.js');
+  const cpu = Object.fromEntries(Object.keys(configs).map((name) => [name, []]));
+  const runWith = (name, config) => () => {
+    // Two workers, as on a CI machine with more than two cores. (Jest runs 20 files or fewer in band
+    // when it remembers them as fast: more files keep every case in workers alike.)
+    const args = [
+      jest,
+      '--rootDir',
+      dir,
+      '--config',
+      config,
+      '--maxWorkers=2',
+      '--cacheDirectory',
+      path.join(dir, '.cache'),
+    ];
+    const env = { ...process.env, CI: '1', FORCE_COLOR: '0' };
+    const { ms, result } = GNU_TIME
+      ? timeProcess(['-f', 'cpu %U %S', process.execPath, ...args], { cwd: dir, env, spawnWith: GNU_TIME })
+      : timeProcess(args, { cwd: dir, env });
+    if (result.status !== 0) throw new Error(`jest failed:\n${result.stdout}\n${result.stderr}`);
+    const used = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(result.stderr);
+    if (used) cpu[name].push((Number(used[1]) + Number(used[2])) * 1000);
+    return ms;
+  };
+  try {
+    const cases = Object.fromEntries(
+      Object.entries(configs).map(([name, config]) => [name, runWith(name, config)]),
+    );
+    // One run each first: Jest's transform cache is then warm for every case alike.
+    for (const run of Object.values(cases)) run();
+    for (const samples of Object.values(cpu)) samples.length = 0;
+    const medians = alternate(cases, rounds);
+    const base = medians['without hangdump'];
+    const cpuBase = median(cpu['without hangdump'] ?? []);
+    table(
+      `A Jest 30 suite: ${files * testsPerFile} tests in ${files} files, 2 workers (median of ${rounds} alternated runs; goal: <= 1.03x)`,
+      ['case', 'wall ms', 'ratio', 'CPU ms', 'ratio'],
+      Object.entries(medians).map(([name, ms]) => {
+        const used = median(cpu[name] ?? []);
+        return [
+          name,
+          ms.toFixed(0),
+          `${(ms / base).toFixed(3)}x`,
+          used ? used.toFixed(0) : '-',
+          used ? `${(used / cpuBase).toFixed(3)}x` : '-',
+        ];
+      }),
+    );
+    return medians;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
