@@ -163,24 +163,28 @@ class GuardRuntime {
    * watchdog's message, racing each other, take one dump between them.
    */
   #takeWaiting(guards: readonly Armed[]): void {
-    const writer = waitingDumpWriter();
-    if (!writer) return;
-    const claimed = guards.flatMap(({ slot, generation }) => {
-      const record = this.#record(slot, generation);
-      const config = this.#client.table.read(slot, generation);
-      return record && config && this.#claim(slot) ? [{ record, config }] : [];
-    });
-    if (claimed.length === 0) return;
+    // Loading the writer and reading the resources take a while the first time: hangdump's own work.
+    this.#client.busy();
     try {
+      const writer = waitingDumpWriter();
+      if (!writer) return;
+      const claimed = guards.flatMap(({ slot, generation }) => {
+        const record = this.#record(slot, generation);
+        const config = this.#client.table.read(slot, generation);
+        return record && config && this.#claim(slot) ? [{ record, config }] : [];
+      });
+      if (claimed.length === 0) return;
       const shared = sharedSnapshot(claimed.map(({ record }) => record.id));
       const entries = claimed.map(({ record, config }) => ({
         config,
         snapshot: takeSnapshot(record, shared),
       }));
-      const results = writer.writeWaitingDumps(entries, this.#probe, this.#client.beat);
+      const results = writer.writeWaitingDumps(entries, this.#probe, this.#client.busy);
       for (const [index, { record }] of claimed.entries()) record.dump = results[index];
     } catch (error) {
       writeStderr(`hangdump: could not take a WAITING dump: ${String(error)}\n`);
+    } finally {
+      this.#client.beat();
     }
   }
 

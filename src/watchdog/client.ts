@@ -7,6 +7,7 @@ import { writeStderr } from '../stderr.js';
 import { DeadlineTable } from './deadline-table.js';
 import { TableMirror } from './mirror.js';
 import {
+  BUSY_HOLD_MS,
   Control,
   type FromWatchdog,
   HEARTBEAT_MS,
@@ -41,11 +42,22 @@ export class WatchdogClient {
   readonly table: DeadlineTable;
   /** The heartbeat timer's callback: dumps leave hangdump's own timer out. */
   readonly heartbeat = (): void => {
-    this.#beat();
+    const beat = this.#beat();
+    if (this.#mirror) this.#findWaiting(beat);
     for (const callback of this.#everyBeat) callback();
   };
-  /** Stores the heartbeat now: for a thread busy writing dumps, which is not blocked. */
-  readonly beat = (): void => this.#beat();
+  /**
+   * For a thread about to write dumps, and between them: its own work is no blocked loop, however
+   * long a first dump takes (loading the writer, reading source maps, on a loaded machine). The
+   * heartbeat is stored ahead, and `beat` takes it back.
+   */
+  readonly busy = (): void => {
+    this.#beat(BUSY_HOLD_MS);
+  };
+  /** Stores the heartbeat now. */
+  readonly beat = (): void => {
+    this.#beat();
+  };
   readonly #everyBeat: (() => void)[] = [];
   readonly #free: number[] = [];
   readonly #handlers: WatchdogHandlers;
@@ -120,13 +132,19 @@ export class WatchdogClient {
     return moved;
   }
 
-  #beat(): void {
+  /** Stores the heartbeat (`aheadMs` in the future, for a thread busy with hangdump's own work). */
+  #beat(aheadMs = 0): number {
     const beat = Math.floor(now());
-    Atomics.store(this.table.control, Control.HEARTBEAT, beat);
-    if (!this.#mirror) return;
+    Atomics.store(this.table.control, Control.HEARTBEAT, beat + aheadMs);
     this.#mirrored((mirror) => mirror.writeControl(this.table));
-    // Watched from another process, this thread finds its own WAITING guards: the heartbeat runs,
-    // so the loop turns.
+    return beat;
+  }
+
+  /**
+   * Watched from another process, this thread finds its own WAITING guards at its heartbeat: the
+   * heartbeat runs, so the loop turns.
+   */
+  #findWaiting(beat: number): void {
     let due = false;
     const slots = Atomics.load(this.table.control, Control.HIGH_WATER);
     for (let slot = 0; slot < slots; slot++) {

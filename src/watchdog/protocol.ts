@@ -56,6 +56,8 @@ export const PAGE_BYTES = SLOT_BYTES * SLOTS_PER_PAGE;
 export const HEARTBEAT_MS = 50;
 /** A heartbeat older than this means the event loop is not turning right now. */
 export const FRESH_HEARTBEAT_MS = 2 * HEARTBEAT_MS + 20;
+/** How far ahead a thread busy writing dumps stores its heartbeat (`WatchdogClient.busy`). */
+export const BUSY_HOLD_MS = 30_000;
 /** An event loop stalled this long (or the whole budget, if shorter) is BLOCKED. */
 export const BLOCKED_AFTER_MS = 1000;
 /** How long a pause may take to land before the thread is deemed inside a native call. */
