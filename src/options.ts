@@ -33,6 +33,14 @@ export interface HangDumpOptions {
    * @default 70 (EX_SOFTWARE)
    */
   exitCode?: number;
+  /**
+   * Track the promises the guarded code creates, so that a WAITING dump names the `await` it is
+   * suspended at and lists its pending promises with where each was created. Costs a stack capture
+   * (a few microseconds) for every promise created while the guard is armed: an await-heavy block
+   * runs many times slower (see the README's "Performance").
+   * @default false
+   */
+  promises?: boolean;
 }
 
 /** Options after validation, with defaults applied where they do not depend on the dump's moment. */
@@ -42,6 +50,7 @@ export interface ResolvedOptions {
   label: string | undefined;
   onBlocked: OnBlocked;
   exitCode: number;
+  promises: boolean;
 }
 
 /** The default exit code: EX_SOFTWARE from sysexits.h, "internal software error". */
@@ -53,7 +62,7 @@ const MAX_SECONDS = 2_000_000;
 /** Longest `path`, in UTF-8 bytes: Linux's PATH_MAX. */
 export const MAX_PATH_BYTES = 4096;
 
-const KNOWN = new Set(['seconds', 'path', 'label', 'onBlocked', 'exitCode']);
+const KNOWN = new Set(['seconds', 'path', 'label', 'onBlocked', 'exitCode', 'promises']);
 
 /**
  * Validates `armHangDump`/`dumpOnHang` input, throwing a `TypeError` or `RangeError` that names the
@@ -83,6 +92,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     label: optionalString(options.label, 'label', Number.POSITIVE_INFINITY),
     onBlocked: onBlockedFrom(options.onBlocked),
     exitCode: exitCodeFrom(options.exitCode),
+    promises: booleanFrom(options.promises, 'promises'),
   };
 }
 
@@ -91,6 +101,7 @@ const DEFAULTS: Omit<ResolvedOptions, 'budgetMs'> = {
   label: undefined,
   onBlocked: 'exit',
   exitCode: DEFAULT_EXIT_CODE,
+  promises: false,
 };
 
 function budgetFrom(value: unknown, name: string): number {
@@ -128,6 +139,12 @@ function onBlockedFrom(value: unknown): OnBlocked {
     TypeError,
     `Expected \`onBlocked\` to be 'exit' or 'continue', got ${describeValue(value)}.`,
   );
+}
+
+function booleanFrom(value: unknown, name: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value === 'boolean') return value;
+  throw invalidOption(TypeError, `Expected \`${name}\` to be a boolean, got ${describeValue(value)}.`);
 }
 
 function exitCodeFrom(value: unknown): number {

@@ -30,6 +30,7 @@ describe('bad input is a clear error at the call', () => {
     [{ seconds: 1, exitCode: 0 }, RangeError, /`exitCode` to be an integer from 1 to 255, got 0/],
     [{ seconds: 1, exitCode: 1.5 }, RangeError, /got 1\.5/],
     [{ seconds: 1, exitCode: '3' }, TypeError, /`exitCode` to be a number, got "3"/],
+    [{ seconds: 1, promises: 'yes' }, TypeError, /`promises` to be a boolean, got "yes"/],
   ])('armHangDump(%j) throws %s', (input, Kind, message) => {
     expect(() => armHangDump(input as never)).toThrow(Kind);
     expect(() => armHangDump(input as never)).toThrow(message);

@@ -3,6 +3,7 @@ import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from '
 import { isMainThread, threadId } from 'node:worker_threads';
 import type { DumpResult } from '../dump/result.js';
 import type { ResolvedOptions } from '../options.js';
+import { unwatchPromises, watchPromises } from '../resources/promises.js';
 import { startTracking } from '../resources/tracker.js';
 import type { CapturedStack } from '../stack/capture.js';
 import { writeStderr } from '../stderr.js';
@@ -45,6 +46,8 @@ export interface GuardRecord {
   id: number;
   generation: number;
   dump: DumpResult | undefined;
+  /** Armed with `promises: true`: its pending promises are tracked. */
+  promises?: boolean;
 }
 
 const reallyExit = (process as unknown as { reallyExit: (code: number) => void }).reallyExit.bind(process);
@@ -77,6 +80,8 @@ class GuardRuntime {
   readonly #client: WatchdogClient;
   /** An expression for this thread's probe, for a dump that inspects this thread. */
   readonly #probe: string;
+  /** The id of the guard armed last and still armed: "the current test" for what is created now. */
+  readonly #currentGuard = () => this.#armed.at(-1)?.id;
 
   constructor() {
     const probeId = `${process.pid}-${threadId}-${Math.random().toString(36).slice(2, 10)}`;
@@ -92,7 +97,7 @@ class GuardRuntime {
     };
     probes[probeId] = probe;
     this.#probe = probeExpression(probeId);
-    startTracking(() => this.#armed.at(-1)?.id);
+    startTracking(this.#currentGuard);
     this.#client = new WatchdogClient(
       probeId,
       processFacts(),
@@ -114,6 +119,10 @@ class GuardRuntime {
     record.id = ++this.#guards;
     this.#records[armed.slot] = record;
     this.#armed.push(record);
+    if (options.promises) {
+      record.promises = true;
+      watchPromises(this.#currentGuard);
+    }
     return armed;
   }
 
@@ -122,6 +131,7 @@ class GuardRuntime {
     if (record) {
       this.#records[armed.slot] = undefined;
       this.#armed.splice(this.#armed.lastIndexOf(record), 1);
+      if (record.promises) unwatchPromises();
     }
     this.#client.disarm(armed);
   }

@@ -1,23 +1,26 @@
 import { threadId } from 'node:worker_threads';
 import type { GuardedSnapshot } from '../dump/build.js';
 import type { ProcessFacts } from '../dump/model.js';
+import { pendingPromisesOf } from '../resources/promises.js';
 import { snapshotResources } from '../resources/snapshot.js';
 import { type CapturedStack, readFrames } from '../stack/capture.js';
 
 /** What the guarded thread tells about itself at a dump: where the guard was set, resources, process. */
 export function takeSnapshot(
-  guard: { id: number; site: CapturedStack | undefined } | undefined,
-  shared: Omit<GuardedSnapshot, 'site' | 'guardId'> = sharedSnapshot(),
+  guard: { id: number; site: CapturedStack | undefined; promises?: boolean } | undefined,
+  shared: Omit<GuardedSnapshot, 'site' | 'guardId' | 'promises'> = sharedSnapshot(),
 ): GuardedSnapshot {
+  const promises = guard?.promises ? pendingPromisesOf(guard.id) : undefined;
   return {
     ...shared,
     ...(guard ? { guardId: guard.id } : {}),
     site: guard?.site ? readFrames(guard.site) : [],
+    ...(promises ? { promises } : {}),
   };
 }
 
 /** The part of a snapshot that is the same for every guard dumped at one moment. */
-export function sharedSnapshot(): Omit<GuardedSnapshot, 'site' | 'guardId'> {
+export function sharedSnapshot(): Omit<GuardedSnapshot, 'site' | 'guardId' | 'promises'> {
   return { resources: snapshotResources(), process: processFacts() };
 }
 
