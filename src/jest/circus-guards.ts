@@ -35,11 +35,13 @@ export class CircusGuards {
   readonly #earlier: EarlierHangs | undefined;
   /** Where each test and hook was defined, keyed by circus's own record of that place. */
   readonly #sites = new WeakMap<object, CapturedStack>();
+  readonly #promises: boolean;
   #running: Running | undefined;
 
-  constructor(file: TestFile, earlier: EarlierHangs | undefined) {
+  constructor(file: TestFile, earlier: EarlierHangs | undefined, { promises = false } = {}) {
     this.#file = file;
     this.#earlier = earlier;
+    this.#promises = promises;
   }
 
   /** Handles one circus event; never throws (hangdump must not fail the user's tests). */
@@ -99,7 +101,10 @@ export class CircusGuards {
     }
     const site = this.#sites.get(block.asyncError) ?? {};
     try {
-      running.guard = armHangDumpAt({ seconds: timeoutOf(block, state) / 1000, label }, site);
+      running.guard = armHangDumpAt(
+        { seconds: timeoutOf(block, state) / 1000, label, promises: this.#promises },
+        site,
+      );
     } catch {
       // A timeout too long for a deadline (over 23 days: meant as "never"): nothing to watch.
     }

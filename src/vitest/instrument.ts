@@ -163,6 +163,7 @@ function armFor(label: string, budgetMs: number, options: WorkerOptions): HangGu
     seconds: budgetMs / 1000,
     label,
     onBlocked: options.onBlocked,
+    promises: options.promises,
     ...(options.dir === undefined || process.env.HANGDUMP_DIR ? {} : { path: options.dir }),
   });
 }

@@ -33,6 +33,13 @@ export interface HangdumpVitestOptions {
    * @default false
    */
   leftovers?: boolean;
+  /**
+   * Track the promises each test and hook creates, so that a WAITING dump (and the timeout failure)
+   * names the `await` the test is suspended at, and lists its pending promises. Off by default: it
+   * captures a stack for every promise created while a test runs (a few microseconds each).
+   * @default false
+   */
+  promises?: boolean;
 }
 
 /** The plugin's options as the workers receive them (serialisable). */
@@ -43,6 +50,7 @@ export interface WorkerOptions {
   /** Epoch milliseconds when the run must end, if a run deadline was set. */
   runDeadlineAt: number | undefined;
   leftovers: boolean;
+  promises: boolean;
   /**
    * The directory through which the plugin's watchdog, in Vitest's main process, watches the worker
    * processes (instead of a watchdog thread in each).
@@ -56,7 +64,7 @@ export const LEFTOVERS_META = 'hangdumpLeftovers';
 /** The key under which the plugin provides the worker options (Vitest's provide/inject). */
 export const PROVIDE_KEY = 'hangdump:options';
 
-const KNOWN = new Set(['dir', 'budget', 'onBlocked', 'runDeadline', 'leftovers']);
+const KNOWN = new Set(['dir', 'budget', 'onBlocked', 'runDeadline', 'leftovers', 'promises']);
 
 /** Validates the plugin options at config time, with errors that name the option. */
 export function resolveVitestOptions(input: unknown, startedAt: number): WorkerOptions {
@@ -76,7 +84,7 @@ export function resolveVitestOptions(input: unknown, startedAt: number): WorkerO
       );
     }
   }
-  const { dir, budget, onBlocked, runDeadline, leftovers } = options;
+  const { dir, budget, onBlocked, runDeadline, leftovers, promises } = options;
   if (dir !== undefined && (typeof dir !== 'string' || dir.trim() === '')) {
     throw invalidOption(TypeError, `Expected \`dir\` to be a non-empty string, got ${describeValue(dir)}.`);
   }
@@ -96,11 +104,10 @@ export function resolveVitestOptions(input: unknown, startedAt: number): WorkerO
       `Expected \`onBlocked\` to be 'exit' or 'continue', got ${describeValue(onBlocked)}.`,
     );
   }
-  if (leftovers !== undefined && typeof leftovers !== 'boolean') {
-    throw invalidOption(
-      TypeError,
-      `Expected \`leftovers\` to be a boolean, got ${describeValue(leftovers)}.`,
-    );
+  for (const [name, value] of Object.entries({ leftovers, promises })) {
+    if (value !== undefined && typeof value !== 'boolean') {
+      throw invalidOption(TypeError, `Expected \`${name}\` to be a boolean, got ${describeValue(value)}.`);
+    }
   }
   const deadlineMs = runDeadline === undefined ? undefined : parseDuration(runDeadline, 'runDeadline');
   return {
@@ -109,6 +116,7 @@ export function resolveVitestOptions(input: unknown, startedAt: number): WorkerO
     onBlocked: (onBlocked as OnBlocked | undefined) ?? 'exit',
     runDeadlineAt: deadlineMs === undefined ? undefined : startedAt + deadlineMs,
     leftovers: leftovers === true,
+    promises: promises === true,
   };
 }
 

@@ -33,6 +33,7 @@ const options: WorkerOptions = (inject as (key: string) => WorkerOptions | undef
   onBlocked: 'exit',
   runDeadlineAt: undefined,
   leftovers: false,
+  promises: false,
 };
 if (options.watchedFrom !== undefined) watchFromProcess(options.watchedFrom);
 const getHooks = await loadGetHooks();
