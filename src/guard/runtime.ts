@@ -105,7 +105,7 @@ class GuardRuntime {
         onWaiting: () => this.#onWaiting(),
         onBlocked: (slot, generation, result) => {
           const record = this.#record(slot, generation);
-          if (record) record.dump = result;
+          if (record) this.#dumped(record, result);
         },
       },
       watchingProcess,
@@ -131,7 +131,7 @@ class GuardRuntime {
     if (record) {
       this.#records[armed.slot] = undefined;
       this.#armed.splice(this.#armed.lastIndexOf(record), 1);
-      if (record.promises) unwatchPromises();
+      this.#stopWatchingPromises(record);
     }
     this.#client.disarm(armed);
   }
@@ -183,10 +183,22 @@ class GuardRuntime {
         snapshot: takeSnapshot(record, shared),
       }));
       const results = writer.writeWaitingDumps(entries, this.#probe, this.#client.heartbeat);
-      for (const [index, { record }] of claimed.entries()) record.dump = results[index];
+      for (const [index, { record }] of claimed.entries()) this.#dumped(record, results[index]);
     } catch (error) {
       writeStderr(`hangdump: could not take a WAITING dump: ${String(error)}\n`);
     }
+  }
+
+  /** A guard has its dump: its promises need no more watching (a hung test may stay armed for long). */
+  #dumped(record: GuardRecord, dump: DumpResult | undefined): void {
+    record.dump = dump;
+    this.#stopWatchingPromises(record);
+  }
+
+  #stopWatchingPromises(record: GuardRecord): void {
+    if (!record.promises) return;
+    record.promises = false;
+    unwatchPromises();
   }
 
   /** Moves an armed slot to DUMPED; false when it is free, dumped, or being dumped as BLOCKED. */
