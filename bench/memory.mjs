@@ -41,6 +41,7 @@ export async function benchMemory() {
   for (const socket of sockets) socket.destroy();
   server.close();
   guard.disarm();
+  const promises = pendingPromiseMemory(heap);
   table(
     'Memory and dump cost (goals: < 1 KiB per tracked resource; dump with 10,000 live resources < 100 ms)',
     ['what', 'figure'],
@@ -51,7 +52,31 @@ export async function benchMemory() {
         `${dumpMs.toFixed(1)} ms`,
       ],
       ['dump written', dump ? 'yes' : 'no'],
+      ['heap per pending promise tracked with promises: true (stack + record)', `${promises.perRecord} B`],
+      [
+        'heap held by tracking after 100,000 promises that never settle (its cap: the 1,000 most recent)',
+        `${promises.afterMany} KiB`,
+      ],
     ],
   );
   return { untracked: untracked.length, tracked: tracked.length };
+}
+
+/** What `promises: true` holds: a record per pending promise, never more than its cap of them. */
+function pendingPromiseMemory(heap) {
+  const pending = (count) => Array.from({ length: count }, () => new Promise(() => {}));
+  const perPromise = () => {
+    const before = heap();
+    const kept = pending(1000);
+    return (heap() - before) / kept.length;
+  };
+  const untracked = perPromise();
+  const base = heap();
+  const guard = armHangDump({ seconds: 600, label: 'promise memory bench', promises: true });
+  const tracked = perPromise();
+  // Garbage to the program, all of them: what is left on the heap is what tracking holds.
+  pending(100_000);
+  const held = heap() - base;
+  guard.disarm();
+  return { perRecord: Math.round(tracked - untracked), afterMany: Math.round(held / 1024) };
 }

@@ -1,9 +1,10 @@
 // What tracking costs: each workload, in a fresh process, with no tracking, under a hangdump guard
-// (tracking on), and with why-is-node-running imported (its async_hooks hook on), alternated.
+// (tracking on), under one armed with `promises: true` (a stack per promise), and with
+// why-is-node-running imported (its async_hooks hook on), alternated.
 import path from 'node:path';
 import { alternate, table, timeProcess } from './lib.mjs';
 
-const MODES = ['none', 'hangdump', 'why-is-node-running'];
+const MODES = ['none', 'hangdump', 'hangdump-promises', 'why-is-node-running'];
 const WORKLOADS = {
   timers: '20k timers set and cleared',
   http: '2,000 loopback HTTP requests',
@@ -25,15 +26,27 @@ export function benchTracking(rounds = 5) {
       title,
       base.toFixed(0),
       `${medians.hangdump.toFixed(0)} (${pct(medians.hangdump / base)})`,
+      `${medians['hangdump-promises'].toFixed(0)} (${ratio(medians['hangdump-promises'] / base)})`,
       `${why.toFixed(0)} (${pct(why / base)})`,
       `${((why - base) / Math.max(medians.hangdump - base, 0.5)).toFixed(0)}x`,
     ]);
   }
   table(
     `Tracking overhead, ms of workload (median of ${rounds} alternated runs; goals: <= 3% on a suite, >= 5x cheaper than why-is-node-running)`,
-    ['workload', 'none', 'hangdump', 'why-is-node-running', 'cost ratio why/hangdump'],
+    [
+      'workload',
+      'none',
+      'hangdump',
+      'hangdump promises: true',
+      'why-is-node-running',
+      'cost ratio why/hangdump',
+    ],
     rows,
   );
+}
+
+function ratio(value) {
+  return `${value.toFixed(1)}x`;
 }
 
 function pct(ratio) {

@@ -21,10 +21,15 @@ function generate(dir, files, testsPerFile) {
     path.join(dir, 'plain.config.mjs'),
     `export default { test: { include: ['*.test.ts'] } };\n`,
   );
-  fs.writeFileSync(
-    path.join(dir, 'hangdump.config.mjs'),
-    `import { hangdump } from 'hangdump/vitest';\nexport default { plugins: [hangdump()], test: { include: ['*.test.ts'] } };\n`,
-  );
+  for (const [name, options] of [
+    ['hangdump', ''],
+    ['promises', '{ promises: true }'],
+  ]) {
+    fs.writeFileSync(
+      path.join(dir, `${name}.config.mjs`),
+      `import { hangdump } from 'hangdump/vitest';\nexport default { plugins: [hangdump(${options})], test: { include: ['*.test.ts'] } };\n`,
+    );
+  }
 }
 
 function benchSuite(title, files, testsPerFile, rounds) {
@@ -41,17 +46,23 @@ function benchSuite(title, files, testsPerFile, rounds) {
   };
   try {
     const medians = alternate(
-      { 'without hangdump': runWith('plain.config.mjs'), 'with the plugin': runWith('hangdump.config.mjs') },
+      {
+        'without hangdump': runWith('plain.config.mjs'),
+        'with the plugin': runWith('hangdump.config.mjs'),
+        'with the plugin, promises: true': runWith('promises.config.mjs'),
+      },
       rounds,
     );
     const base = medians['without hangdump'];
-    const perTestUs = ((medians['with the plugin'] - base) * 1000) / (files * testsPerFile);
+    const perTestUs = (name) => (((medians[name] - base) * 1000) / (files * testsPerFile)).toFixed(0);
     table(
       `${title}: ${files * testsPerFile} tests in ${files} file(s), wall ms (median of ${rounds} alternated runs; goal: <= 3%)`,
       ['case', 'ms', 'ratio'],
       Object.entries(medians).map(([name, ms]) => [name, ms.toFixed(0), `${(ms / base).toFixed(3)}x`]),
     );
-    console.log(`  (${perTestUs.toFixed(0)} µs more per test, start-up included)`);
+    console.log(
+      `  (${perTestUs('with the plugin')} µs more per test, start-up included; ${perTestUs('with the plugin, promises: true')} µs with promises: true)`,
+    );
     return medians;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

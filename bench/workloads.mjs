@@ -1,5 +1,5 @@
 // One workload in one process, under one configuration; prints its median wall time (5 runs) in ms as JSON.
-//   node bench/workloads.mjs <workload> <none|hangdump|why-is-node-running>
+//   node bench/workloads.mjs <workload> <none|hangdump|hangdump-promises|why-is-node-running>
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -7,10 +7,10 @@ import path from 'node:path';
 
 const [workload, mode] = process.argv.slice(2);
 let guard;
-if (mode === 'hangdump') {
+if (mode === 'hangdump' || mode === 'hangdump-promises') {
   const { armHangDump } = await import('hangdump');
   // Armed for the whole workload: resources are created "during a test".
-  guard = armHangDump({ seconds: 600, label: 'bench workload' });
+  guard = armHangDump({ seconds: 600, label: 'bench workload', promises: mode === 'hangdump-promises' });
 } else if (mode === 'why-is-node-running') {
   await import('why-is-node-running');
 }

@@ -33,6 +33,14 @@ export interface HangDumpOptions {
    * @default 70 (EX_SOFTWARE)
    */
   exitCode?: number;
+  /**
+   * Track the promises the guarded code creates, so that a WAITING dump names the `await` it is
+   * suspended at and lists its pending promises with where each was created. Costs a stack capture
+   * (a few microseconds) for every promise created while the guard is armed: an await-heavy block
+   * runs many times slower (see the README's "Performance").
+   * @default false
+   */
+  promises?: boolean;
 }
 
 /** Options after validation, with defaults applied where they do not depend on the dump's moment. */
@@ -42,6 +50,7 @@ export interface ResolvedOptions {
   label: string | undefined;
   onBlocked: OnBlocked;
   exitCode: number;
+  promises: boolean;
 }
 
 /** The default exit code: EX_SOFTWARE from sysexits.h, "internal software error". */
@@ -62,7 +71,7 @@ export function budgetOfTimeout(ms: number): number | undefined {
   return ms > 0 && ms <= MAX_SECONDS * 1000 ? Math.max(1, Math.round(ms)) : undefined;
 }
 
-const KNOWN = new Set(['seconds', 'path', 'label', 'onBlocked', 'exitCode']);
+const KNOWN = new Set(['seconds', 'path', 'label', 'onBlocked', 'exitCode', 'promises']);
 
 /**
  * Validates `armHangDump`/`dumpOnHang` input, throwing a `TypeError` or `RangeError` that names the
@@ -92,11 +101,12 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     label: optionalString(options.label, 'label'),
     onBlocked: onBlockedFrom(options.onBlocked),
     exitCode: exitCodeFrom(options.exitCode),
+    promises: booleanFrom(options.promises, 'promises'),
   };
 }
 
 /** What a runner adapter sets once for all its guards (the budget and label differ per guard). */
-export type RunnerOptions = Pick<ResolvedOptions, 'path' | 'onBlocked' | 'exitCode'>;
+export type RunnerOptions = Pick<ResolvedOptions, 'path' | 'onBlocked' | 'exitCode' | 'promises'>;
 
 /** The defaults of the options that have them. */
 export const DEFAULTS: Omit<ResolvedOptions, 'budgetMs'> = {
@@ -104,6 +114,7 @@ export const DEFAULTS: Omit<ResolvedOptions, 'budgetMs'> = {
   label: undefined,
   onBlocked: 'exit',
   exitCode: DEFAULT_EXIT_CODE,
+  promises: false,
 };
 
 /** A number of seconds (the option `name`) as milliseconds, at least 1. */
@@ -158,6 +169,12 @@ function onBlockedFrom(value: unknown): OnBlocked {
     TypeError,
     `Expected \`onBlocked\` to be 'exit' or 'continue', got ${describeValue(value)}.`,
   );
+}
+
+function booleanFrom(value: unknown, name: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value === 'boolean') return value;
+  throw invalidOption(TypeError, `Expected \`${name}\` to be a boolean, got ${describeValue(value)}.`);
 }
 
 function exitCodeFrom(value: unknown): number {

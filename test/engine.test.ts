@@ -120,6 +120,83 @@ describe('WAITING: the event loop turns, the guarded code waits', () => {
     );
   });
 
+  test('promises: the innermost pending await is named, with the async functions awaiting it', async () => {
+    const name = 'awaits-never-resolved';
+    const result = await runFixture(fixture(name));
+    expect(result.code).toBe(0);
+    const [dump] = result.dumps();
+    const line = (id: string) => markerLine(fixture(name), id);
+    expect(dump?.json.stuck).toMatchObject({
+      suspended: true,
+      frame: { file: relative(name), line: line('innermost'), functionName: 'readConfig', user: true },
+    });
+    expect(dump?.json.stuck?.atGuard).toBeUndefined();
+    // The chain: each async function at the await it is suspended in, innermost first.
+    expect(dump?.json.stack.filter((f) => f.user).map((f) => [f.functionName, f.line])).toEqual([
+      ['readConfig', line('innermost')],
+      ['connect', line('middle')],
+      ['', line('outer')],
+    ]);
+    const text = dump?.text.split('\n') ?? [];
+    expect(text[2]).toBe(
+      `Waiting at ${relative(name)}:${line('innermost')}:16 in readConfig (an await that never resumed)`,
+    );
+    expect(dump?.text).toMatch(new RegExp(`^  > +${line('innermost')} \\| .*HANG: innermost`, 'm'));
+    expect(dump?.text).toMatch(
+      new RegExp(
+        `^Awaiting \\(innermost first\\):\n  at readConfig \\(${relative(name)}:${line('innermost')}:`,
+        'm',
+      ),
+    );
+    // Every await of the chain is among the pending promises, with where it was created.
+    const awaits = dump?.json.promises?.pending
+      .filter((p) => p.kind === 'await')
+      .map((p) => p.createdAt[0]?.line);
+    expect(awaits).toEqual(expect.arrayContaining([line('innermost'), line('middle'), line('outer')]));
+    expect(dump?.json.promises?.count).toBeGreaterThanOrEqual(awaits?.length ?? 0);
+    expect(dump?.text).toContain(`  await at connect (${relative(name)}:${line('middle')}:`);
+    expect(result.stderr).toContain(`waiting at ${relative(name)}:${line('innermost')}:16; dump:`);
+  });
+
+  test('promises: the await is named, and the socket it waits on heads the resources it left open', async () => {
+    const name = 'socket-never-answers';
+    const result = await runFixture(fixture(name), { args: ['--promises'] });
+    const [dump] = result.dumps();
+    expect(dump?.json.stuck).toMatchObject({
+      suspended: true,
+      frame: { file: relative(name), line: markerLine(fixture(name), name) },
+    });
+    expect(dump?.json.stuck?.waitingOn).toBeUndefined();
+    const created = markerLine(fixture(name), 'socket', 'CREATED');
+    expect(dump?.text).toMatch(
+      new RegExp(
+        `^Still open, created during this guard \\(most relevant first\\):\n  Socket  127\\.0\\.0\\.1:\\d+ -> 127\\.0\\.0\\.1:\\d+, read 0 B, written 0 B, reading, created at ${relative(name)}:${created}:\\d+$`,
+        'm',
+      ),
+    );
+  });
+
+  test('promises: an await on an event that never fires names the await line', async () => {
+    const name = 'event-never-fires';
+    const result = await runFixture(fixture(name));
+    const [dump] = result.dumps();
+    expect(dump?.json).toMatchObject({
+      class: 'WAITING',
+      stuck: { suspended: true, frame: { file: relative(name), line: markerLine(fixture(name), 'once') } },
+    });
+    // `once` made the promise inside Node; the position given is the user's line that called it.
+    expect(dump?.json.promises?.pending).toContainEqual({
+      kind: 'promise',
+      createdAt: expect.arrayContaining([
+        expect.objectContaining({
+          file: relative(name),
+          line: markerLine(fixture(name), 'once'),
+          user: true,
+        }),
+      ]),
+    });
+  });
+
   test('a socket that never answers: the server and both ends are listed', async () => {
     const result = await runFixture(fixture('socket-never-answers'));
     const [dump] = result.dumps();

@@ -9,7 +9,7 @@ const JEST = {
   29: path.join(ROOT, 'test/runners/jest29/node_modules/jest/bin/jest.js'),
 };
 type Version = keyof typeof JEST;
-const PROJECTS = ['jest-js', 'jest-ts', 'jest-setup', 'jest-fake-timers'];
+const PROJECTS = ['jest-js', 'jest-ts', 'jest-setup', 'jest-fake-timers', 'jest-promises'];
 
 beforeAll(() => {
   for (const project of PROJECTS) installHangdump(project);
@@ -230,6 +230,22 @@ describe.each([30, 29] as const)('Jest %i', (version) => {
     }
   });
 
+  test('promises: the WAITING dump and the failure name the helper’s await, in the vm context of the test', async () => {
+    const project = 'jest-promises';
+    const result = await jest(version, project, []);
+    expect(result.code).toBe(1);
+    const [dump, ...others] = result.dumps();
+    expect(others).toEqual([]);
+    const helper = markerLine(`${project}/stuck.test.ts`, 'helper');
+    expect(dump?.json.stuck).toMatchObject({
+      suspended: true,
+      frame: { file: fixture(project, 'stuck.test.ts'), line: helper, functionName: 'waitUntilReady' },
+    });
+    expect(result.stderr).toMatch(
+      new RegExp(`hangdump: WAITING at ${literal(fixture(project, 'stuck.test.ts'))}:${helper}:\\d+; dump: `),
+    );
+  });
+
   test('BLOCKED in a worker thread (workerThreads): the thread is ended, and the retry does not hang again', async () => {
     const result = await jest(version, 'jest-js', ['busy', 'passing', '--maxWorkers=2', '--workerThreads']);
     expect(result.code).toBe(1);
@@ -290,7 +306,7 @@ test('a mistyped option in testEnvironmentOptions fails the file, naming the opt
   const result = await jest(30, 'jest-js', ['busy', '--testEnvironmentOptions', options]);
   expect(result.code).toBe(1);
   expect(result.stderr).toContain(
-    'Unknown option `enviroment` in testEnvironmentOptions.hangdump: expected `environment`.',
+    'Unknown option `enviroment` in testEnvironmentOptions.hangdump: expected `environment` or `promises`.',
   );
   expect(result.dumps()).toEqual([]);
 });

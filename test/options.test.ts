@@ -49,6 +49,7 @@ describe('bad input is a clear error at the call', () => {
     [{ seconds: 1, label: Symbol('x') }, TypeError, /`label` to be a string, got Symbol\(x\)/],
     [{ seconds: 1, onBlocked: '' }, TypeError, /`onBlocked` to be 'exit' or 'continue', got ""/],
     [{ seconds: 1, [`${'k'.repeat(100)}`]: 1 }, TypeError, /Unknown option `k{100}`/],
+    [{ seconds: 1, promises: 'yes' }, TypeError, /`promises` to be a boolean, got "yes"/],
   ])('armHangDump(%j) throws %s', (input, Kind, message) => {
     expect(() => armHangDump(input as never)).toThrow(Kind);
     expect(() => armHangDump(input as never)).toThrow(message);

@@ -184,3 +184,36 @@ test('a dump taken while the test still runs is attached to it, and the test pas
     },
   ]);
 });
+
+test.each(['forks', 'vmThreads'])(
+  'promises: the dump and the timeout failure name the helper’s await in the .ts file (%s pool)',
+  async (pool) => {
+    const project = 'test/fixtures/vitest-promises';
+    const result = await run(NODE, [VITEST, 'run', '--root', project, '--pool', pool]);
+    expect(result.code).toBe(1);
+    const [dump, ...others] = result.dumps();
+    expect(others).toHaveLength(0);
+    const helper = markerLine('vitest-promises/ready.ts', 'helper');
+    expect(dump?.json).toMatchObject({
+      class: 'WAITING',
+      stuck: {
+        suspended: true,
+        frame: { file: `${project}/ready.ts`, line: helper, functionName: 'waitUntilReady', user: true },
+      },
+    });
+    // The chain: the helper's await, then the test's own, at their TypeScript lines.
+    expect(dump?.json.stack.filter((f) => f.user).map((f) => `${f.file}:${f.line}`)).toEqual([
+      `${project}/ready.ts:${helper}`,
+      `${project}/stuck.test.ts:${markerLine('vitest-promises/stuck.test.ts', 'test')}`,
+    ]);
+    expect(dump?.text).toMatch(
+      new RegExp(`^  > +${helper} \\| +await service\\.ready; // HANG: helper$`, 'm'),
+    );
+    // Vitest's own failure says where the test waits.
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `Test timed out in 1000ms\\.\\n.*\\nhangdump: WAITING at ${project}/ready\\.ts:${helper}:\\d+; dump: .*${path.basename(dump?.file ?? 'x')}`,
+      ),
+    );
+  },
+);

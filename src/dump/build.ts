@@ -1,13 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import type { TimerDetail } from '../inspect/timers.js';
 import { describeDetails } from '../resources/describe.js';
+import type { PendingPromises } from '../resources/promises.js';
 import type { HandleDetail, ResourceSnapshot } from '../resources/snapshot.js';
 import type { SourceFrame, SourceMapper } from '../sourcemap/index.js';
-import { isOwnCode, isUserCode, type RawFrame } from '../stack/frame.js';
+import { isNodeInternal, isOwnCode, isUserCode, type RawFrame } from '../stack/frame.js';
 import { codeFrame } from './code-frame.js';
 import {
   type DumpFrame,
   type DumpHandle,
+  type DumpPromise,
   type HangClass,
   type HangDump,
   type NativeBlock,
@@ -26,6 +28,8 @@ export interface GuardedSnapshot {
   site: RawFrame[];
   resources: ResourceSnapshot;
   process: ProcessFacts;
+  /** The guard's pending promises, when it tracks them. */
+  promises?: PendingPromises;
 }
 
 /** Everything a dump is made of, gathered by the thread that takes it. */
@@ -63,7 +67,19 @@ export function buildDump(input: DumpInput): HangDump {
     };
   };
   const mapFrames = (raws: readonly RawFrame[]) => raws.filter((raw) => !isOwnCode(raw.url)).map(toDumpFrame);
-  const stack = mapFrames(input.stack);
+  const promises = input.snapshot?.promises?.pending.map(({ createdAt, derived }) => ({
+    // A derived promise made in JavaScript (not by a builtin's `.then()`) is an await's.
+    kind:
+      derived && createdAt[0] && !isNodeInternal(createdAt[0].url)
+        ? ('await' as const)
+        : ('promise' as const),
+    // Builtins (`new Promise`, `Promise.then`) have no position to show.
+    createdAt: mapFrames(createdAt.filter((raw) => raw.url !== '')),
+  }));
+  // A WAITING thread has no stack; with promises tracked, the innermost pending await in user code
+  // is where it is suspended, and the async functions awaiting it are its stack.
+  const suspended = input.class === 'WAITING' && promises ? innermostAwait(promises) : undefined;
+  const stack = suspended ? suspended.createdAt : mapFrames(input.stack);
   const site = mapFrames(input.snapshot?.site ?? []);
   const handles = rankHandles(
     (input.snapshot?.resources.handles ?? []).map((handle) => ({
@@ -72,8 +88,8 @@ export function buildDump(input: DumpInput): HangDump {
     })),
     input.snapshot?.guardId,
   );
-  // A WAITING thread has no stack: the best answer is the resource this guard created and still waits on.
-  // Best, a resource this guard created from user code; else one it had a library create (fetch's socket).
+  // Without one, the best answer is the resource this guard created and still waits on: best, one
+  // created from user code; else one it had a library create (fetch's socket).
   const waitedOn =
     input.class === 'WAITING'
       ? (handles.find((h) => h.duringGuard && h.createdAt?.some((f) => f.frame.user)) ??
@@ -105,6 +121,7 @@ export function buildDump(input: DumpInput): HangDump {
           stuck: {
             frame: culprit.frame,
             code: lines ? codeFrame(lines, culprit.frame.line) : [],
+            ...(suspended ? { suspended: true } : {}),
             ...(stack.includes(culprit) || culprit === waitedAt ? {} : { atGuard: true }),
             ...(!stack.includes(culprit) && waitedOn
               ? { waitingOn: `${waitedOn.type} ${waitedOn.description}`.trim() }
@@ -115,6 +132,16 @@ export function buildDump(input: DumpInput): HangDump {
     stack: stack.map((f) => f.frame),
     site: site.map((f) => f.frame),
     ...(input.native ? { native: input.native } : {}),
+    ...(promises && input.snapshot?.promises
+      ? {
+          promises: {
+            count: input.snapshot.promises.count,
+            pending: promises.map(
+              ({ kind, createdAt }): DumpPromise => ({ kind, createdAt: createdAt.map((f) => f.frame) }),
+            ),
+          },
+        }
+      : {}),
     resources: {
       active: input.snapshot?.resources.active ?? [],
       handles: handles.map(({ createdAt, ...handle }) => ({
@@ -158,6 +185,33 @@ function scriptPath(url: string): string {
   } catch {
     return url;
   }
+}
+
+type MappedFrame = { frame: DumpFrame; source: SourceFrame };
+
+/**
+ * The innermost of the pending awaits in user code (`pending` is most recent first). An await's stack
+ * holds the functions awaiting it, as callers (it suspended before its caller's own await) or as
+ * async frames (after): the innermost is the one whose stack holds the most other pending awaits;
+ * among equals, the most recent.
+ */
+function innermostAwait<T extends { kind: 'await' | 'promise'; createdAt: MappedFrame[] }>(
+  pending: readonly T[],
+): T | undefined {
+  const awaits = pending.filter((p) => p.kind === 'await' && p.createdAt[0]?.frame.user);
+  const line = ({ frame }: MappedFrame) => `${frame.file}:${frame.line}`;
+  const tops = awaits.map((p) => line(p.createdAt[0] as MappedFrame));
+  let best: T | undefined;
+  let bestOuter = -1;
+  for (const candidate of awaits) {
+    const callers = new Set(candidate.createdAt.slice(1).map(line));
+    const outer = tops.filter((top) => callers.has(top)).length;
+    if (outer > bestOuter) {
+      best = candidate;
+      bestOuter = outer;
+    }
+  }
+  return best;
 }
 
 function relativeFrame(frame: SourceFrame, cwd: string, user: boolean): DumpFrame {

@@ -170,6 +170,22 @@ export interface DumpTimer {
   callback?: DumpFrame;
 }
 
+/** A promise created during the guard and still pending at the dump (guards armed with `promises`). */
+export interface DumpPromise {
+  /** `await`: an await suspended at `createdAt[0]`; `promise`: a promise made there (`new Promise`, `.then()`, an async function's call). */
+  kind: 'await' | 'promise';
+  /** Where it was created, innermost first (for an await, the async functions awaiting it follow). */
+  createdAt: DumpFrame[];
+}
+
+/** The guard's pending promises, when it tracked them. */
+export interface DumpPromises {
+  /** How many of the promises created during the guard were pending (of the thread's most recent 1,000). */
+  count: number;
+  /** The most recent ones created in user code, most recent first (at most 20). */
+  pending: DumpPromise[];
+}
+
 /** What was alive at the dump. */
 export interface DumpResources {
   /** Every live resource by type with counts, as Node names them (timers and requests included). */
@@ -242,21 +258,29 @@ export interface HangDump {
   /**
    * The innermost frame of user code where the thread is stuck, with the code around it. A WAITING
    * thread has no stack: then this is where the resource it most likely waits on was created
-   * (`waitingOn`), else where the guard was set (`atGuard`).
+   * (`waitingOn`), else where the guard was set (`atGuard`); with `promises`, the await it is
+   * suspended at (`suspended`).
    */
   stuck?: {
     frame: DumpFrame;
     code: CodeLine[];
+    /** WAITING with `promises`: an `await` suspended at `frame` that never resumed. */
+    suspended?: boolean;
     /** No stack is known (WAITING): this is where the guard was set. */
     atGuard?: boolean;
     /** WAITING: the resource the code most likely waits on, created at `frame`. */
     waitingOn?: string;
   };
-  /** BLOCKED: the paused thread's stack, innermost first. */
+  /**
+   * BLOCKED: the paused thread's stack, innermost first. WAITING with `promises`: the innermost
+   * pending await in user code and the async functions awaiting it.
+   */
   stack: DumpFrame[];
   /** Where the guard was set (the test's definition, the `armHangDump` call), when known. */
   site: DumpFrame[];
   native?: NativeBlock;
+  /** The guard's pending promises, when it was armed with `promises: true`. */
+  promises?: DumpPromises;
   resources: DumpResources;
   process: ProcessFacts;
   /** What the dump could not gather, in words (the dump is still written). */

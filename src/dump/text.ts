@@ -63,15 +63,17 @@ export function formatCode(code: readonly CodeLine[], column: number): string[] 
 export function renderText(dump: HangDump): string {
   const out: string[] = [dump.headline, ''];
   if (dump.stuck) {
-    const { frame, code, atGuard, waitingOn } = dump.stuck;
+    const { frame, code, atGuard, waitingOn, suspended } = dump.stuck;
     const name = frame.functionName ? ` in ${frame.functionName}` : '';
-    if (waitingOn) out.push(`Waiting on ${waitingOn}`);
+    if (suspended) out.push(`Waiting at ${formatPosition(frame)}${name} (an await that never resumed)`);
+    else if (waitingOn) out.push(`Waiting on ${waitingOn}`);
     if (waitingOn && !atGuard) out.push(`  created at ${formatPosition(frame)}${name}, during this guard`);
     else if (waitingOn)
       out.push(`  created during this guard, inside a library; guarded at ${formatPosition(frame)}${name}`);
-    else out.push(`${atGuard ? 'Guarded at' : 'Stuck at'} ${formatPosition(frame)}${name}`);
+    else if (!suspended) out.push(`${atGuard ? 'Guarded at' : 'Stuck at'} ${formatPosition(frame)}${name}`);
     out.push(...formatCode(code, frame.column).map((l) => `  ${l}`), '');
   }
+  out.push(...renderOpenedDuringGuard(dump));
   if (dump.class === 'WAITING') {
     out.push(
       'The event loop was turning: the guarded code awaits something that never came (a promise nobody',
@@ -89,8 +91,11 @@ export function renderText(dump: HangDump): string {
     for (const child of children) out.push(`  child process ${child.pid}: ${child.command}`);
     out.push('');
   }
-  if (dump.stack.length > 0)
-    out.push('Stack (innermost first):', ...dump.stack.map((f) => `  ${formatFrame(f)}`), '');
+  if (dump.stack.length > 0) {
+    const title = dump.class === 'WAITING' ? 'Awaiting (innermost first):' : 'Stack (innermost first):';
+    out.push(title, ...dump.stack.map((f) => `  ${formatFrame(f)}`), '');
+  }
+  out.push(...renderPromises(dump));
   // From the first frame of user code: runners set guards from deep inside their own frames.
   const site = dump.site.slice(
     Math.max(
@@ -113,6 +118,39 @@ export function renderText(dump: HangDump): string {
   if (dump.notes.length > 0) out.push('', 'Notes:', ...dump.notes.map((n) => `  ${n}`));
   out.push('');
   return out.join('\n');
+}
+
+/** At most this many resources are named in the top section. */
+const OPENED_SHOWN = 5;
+
+/** WAITING: the resources this guard opened and that are still open, the likeliest waited-on first. */
+function renderOpenedDuringGuard(dump: HangDump): string[] {
+  if (dump.class !== 'WAITING') return [];
+  const opened = dump.resources.handles.filter((h) => h.duringGuard);
+  // One resource, named already as the one waited on: nothing to add.
+  if (opened.length === 0 || (opened.length === 1 && dump.stuck?.waitingOn)) return [];
+  const out = ['Still open, created during this guard (most relevant first):'];
+  for (const handle of opened.slice(0, OPENED_SHOWN)) {
+    const origin = handle.createdAt?.find((f) => f.user);
+    out.push(
+      `  ${handle.type}${handle.description ? `  ${handle.description}` : ''}${origin ? `, created ${formatFrame(origin)}` : ''}`,
+    );
+  }
+  if (opened.length > OPENED_SHOWN) out.push(`  … and ${opened.length - OPENED_SHOWN} more below`);
+  return [...out, ''];
+}
+
+/** The guard's pending promises, when tracked: where each was created, most recent first. */
+function renderPromises(dump: HangDump): string[] {
+  if (!dump.promises) return [];
+  const { count, pending } = dump.promises;
+  if (count === 0) return ['Pending promises created during this guard: none', ''];
+  const out = [`Pending promises created during this guard: ${count}; from user code, most recent first:`];
+  for (const { kind, createdAt } of pending) {
+    const where = createdAt.find((f) => f.user) ?? createdAt[0];
+    out.push(`  ${kind === 'await' ? 'await' : 'promise'} ${where ? formatFrame(where) : '(no position)'}`);
+  }
+  return [...out, ''];
 }
 
 function renderResources(dump: HangDump): string[] {

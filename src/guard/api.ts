@@ -93,9 +93,9 @@ export function armForRunner(
   budgetMs: number,
   label: string,
   site: CapturedStack | undefined,
-  { path, onBlocked, exitCode }: RunnerOptions = DEFAULTS,
+  { path, onBlocked, exitCode, promises }: RunnerOptions = DEFAULTS,
 ): HangGuard {
-  return new Guard({ budgetMs, label, path, onBlocked, exitCode }, site);
+  return new Guard({ budgetMs, label, path, onBlocked, exitCode, promises }, site);
 }
 
 /**

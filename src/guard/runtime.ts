@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from 'node:timers';
 import type { DumpResult } from '../dump/result.js';
 import type { ResolvedOptions } from '../options.js';
+import { unwatchPromises, watchPromises } from '../resources/promises.js';
 import { startTracking } from '../resources/tracker.js';
 import type { CapturedStack } from '../stack/capture.js';
 import { writeStderr } from '../stderr.js';
@@ -45,6 +46,8 @@ export interface GuardRecord {
   id: number;
   generation: number;
   dump: DumpResult | undefined;
+  /** Armed with `promises: true`: its pending promises are tracked. */
+  promises?: boolean;
 }
 
 const reallyExit = (process as unknown as { reallyExit: (code: number) => void }).reallyExit.bind(process);
@@ -77,6 +80,9 @@ class GuardRuntime {
   readonly #client: WatchdogClient;
   /** An expression for this thread's probe, for a dump that inspects this thread. */
   readonly #probe: string;
+  /** The id of the guard armed last and still armed: "the current test" for what is created now. */
+  /** The guard of the test running now: the concurrent test's own, else the last armed. */
+  readonly #currentGuard = () => currentGuard?.()?.id ?? this.#armed.at(-1)?.id;
 
   constructor() {
     const probeId = `${process.pid}-${threadId}-${Math.random().toString(36).slice(2, 10)}`;
@@ -92,7 +98,7 @@ class GuardRuntime {
     };
     probes[probeId] = probe;
     this.#probe = probeExpression(probeId);
-    startTracking(() => currentGuard?.()?.id ?? this.#armed.at(-1)?.id);
+    startTracking(this.#currentGuard);
     this.#client = new WatchdogClient(
       probeId,
       processFacts(),
@@ -100,7 +106,7 @@ class GuardRuntime {
         onWaiting: () => this.#onWaiting(),
         onBlocked: (slot, generation, result) => {
           const record = this.#record(slot, generation);
-          if (record) record.dump = result;
+          if (record) this.#dumped(record, result);
         },
       },
       watchingProcess,
@@ -114,6 +120,10 @@ class GuardRuntime {
     record.id = ++this.#guards;
     this.#records[armed.slot] = record;
     this.#armed.push(record);
+    if (options.promises) {
+      record.promises = true;
+      watchPromises(this.#currentGuard);
+    }
     return armed;
   }
 
@@ -122,6 +132,7 @@ class GuardRuntime {
     if (record) {
       this.#records[armed.slot] = undefined;
       this.#armed.splice(this.#armed.lastIndexOf(record), 1);
+      this.#stopWatchingPromises(record);
     }
     this.#client.disarm(armed);
   }
@@ -180,12 +191,24 @@ class GuardRuntime {
         snapshot: takeSnapshot(record, shared),
       }));
       const results = writer.writeWaitingDumps(entries, this.#probe, this.#client.busy);
-      for (const [index, { record }] of claimed.entries()) record.dump = results[index];
+      for (const [index, { record }] of claimed.entries()) this.#dumped(record, results[index]);
     } catch (error) {
       writeStderr(`hangdump: could not take a WAITING dump: ${String(error)}\n`);
     } finally {
       this.#client.beat();
     }
+  }
+
+  /** A guard has its dump: its promises need no more watching (a hung test may stay armed for long). */
+  #dumped(record: GuardRecord, dump: DumpResult | undefined): void {
+    record.dump = dump;
+    this.#stopWatchingPromises(record);
+  }
+
+  #stopWatchingPromises(record: GuardRecord): void {
+    if (!record.promises) return;
+    record.promises = false;
+    unwatchPromises();
   }
 
   /** Moves an armed slot to DUMPED; false when it is free, dumped, or being dumped as BLOCKED. */

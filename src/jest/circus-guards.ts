@@ -1,5 +1,5 @@
 import { armForRunner, type HangGuard } from '../guard/api.js';
-import { budgetOfTimeout } from '../options.js';
+import { budgetOfTimeout, DEFAULTS, type RunnerOptions } from '../options.js';
 import { type CapturedStack, captureStack } from '../stack/capture.js';
 import { writeStderr } from '../stderr.js';
 import {
@@ -36,11 +36,14 @@ export class CircusGuards {
   readonly #earlier: EarlierHangs | undefined;
   /** Where each test and hook was defined, keyed by circus's own record of that place. */
   readonly #sites = new WeakMap<object, CapturedStack>();
+  /** What every guard of the file shares. */
+  readonly #runner: RunnerOptions;
   #running: Running | undefined;
 
-  constructor(file: TestFile, earlier: EarlierHangs | undefined) {
+  constructor(file: TestFile, earlier: EarlierHangs | undefined, { promises = false } = {}) {
     this.#file = file;
     this.#earlier = earlier;
+    this.#runner = { ...DEFAULTS, promises };
   }
 
   /** Handles one circus event; never throws (hangdump must not fail the user's tests). */
@@ -100,7 +103,9 @@ export class CircusGuards {
     }
     const site = this.#sites.get(block.asyncError) ?? {};
     const budgetMs = budgetOfTimeout(timeoutOf(block, state));
-    if (budgetMs !== undefined) running.guard = armForRunner(budgetMs, label, site);
+    if (budgetMs !== undefined) {
+      running.guard = armForRunner(budgetMs, label, site, this.#runner);
+    }
   }
 
   /** Ends the running block's guard; at Jest's timeout, takes its dump first and names it in the failure. */

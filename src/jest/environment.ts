@@ -2,7 +2,7 @@
  * hangdump's Jest test environment, `testEnvironment: 'hangdump/jest-environment'`: the project's own
  * environment (jest-environment-node unless `testEnvironmentOptions: { hangdump: { environment } }`
  * names another, such as jsdom) with every test function and hook under a guard whose budget is its
- * Jest timeout.
+ * Jest timeout (`testEnvironmentOptions: { hangdump: { promises: true } }` tracks their promises).
  *
  * It runs outside the tests' vm context, in the worker's own realm: there hangdump's engine is loaded
  * once per process, and the watchdog reaches it while the test code is paused.
@@ -13,7 +13,12 @@ import type { CircusEvent, CircusState } from './circus.js';
 import { CircusGuards } from './circus-guards.js';
 import { EarlierHangs } from './earlier-hangs.js';
 import { GUARDED_BY_ENVIRONMENT } from './sandbox.js';
-import { type EnvironmentClass, type ProjectConfig, wrappedEnvironment } from './wrapped-environment.js';
+import {
+  type EnvironmentClass,
+  ownOptions,
+  type ProjectConfig,
+  wrappedEnvironment,
+} from './wrapped-environment.js';
 
 export type { HangdumpEnvironmentOptions } from './wrapped-environment.js';
 
@@ -55,7 +60,8 @@ function withGuards(Base: EnvironmentClass): EnvironmentClass {
       super(withoutOwnOptions(config), context);
       const file = { path: context.testPath, rootDir: config.projectConfig.rootDir };
       this.#earlier = EarlierHangs.forFile(`${config.projectConfig.id}:${context.testPath}`);
-      this.#guards = new CircusGuards(file, this.#earlier);
+      const promises = ownOptions(config.projectConfig).promises === true;
+      this.#guards = new CircusGuards(file, this.#earlier, { promises });
       this.global[GUARDED_BY_ENVIRONMENT] = true;
     }
 

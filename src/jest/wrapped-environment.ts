@@ -25,6 +25,13 @@ export interface HangdumpEnvironmentOptions {
    * @default 'jest-environment-node', from the Jest that runs the tests
    */
   environment?: string;
+  /**
+   * Track the promises each test and hook creates, so that a WAITING dump (and the timeout failure)
+   * names the `await` the test is suspended at. Off by default: it captures a stack for every
+   * promise created while a test runs (a few microseconds each).
+   * @default false
+   */
+  promises?: boolean;
 }
 
 /** A test environment class, as Jest constructs it. */
@@ -58,7 +65,7 @@ export function wrappedEnvironment(config: ProjectConfig): EnvironmentClass {
  * hangdump's options in `testEnvironmentOptions` (which the wrapped environment does not see).
  * @throws {TypeError} for bad options, naming the option.
  */
-function ownOptions(config: ProjectConfig): HangdumpEnvironmentOptions {
+export function ownOptions(config: ProjectConfig): HangdumpEnvironmentOptions {
   const options = config.testEnvironmentOptions.hangdump ?? {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw invalidOption(
@@ -67,10 +74,17 @@ function ownOptions(config: ProjectConfig): HangdumpEnvironmentOptions {
     );
   }
   for (const [key, value] of Object.entries(options)) {
+    if (key === 'promises') {
+      if (typeof value === 'boolean') continue;
+      throw invalidOption(
+        TypeError,
+        `Expected testEnvironmentOptions.hangdump.promises to be a boolean, got ${describeValue(value)}.`,
+      );
+    }
     if (key !== 'environment') {
       throw invalidOption(
         TypeError,
-        `Unknown option \`${key}\` in testEnvironmentOptions.hangdump: expected \`environment\`.`,
+        `Unknown option \`${key}\` in testEnvironmentOptions.hangdump: expected \`environment\` or \`promises\`.`,
       );
     }
     if (typeof value !== 'string' || value.trim() === '') {

@@ -52,6 +52,7 @@ export function instrumentFile(file: RunnerTestFile, instrument: InstrumentConte
   const runner = resolveOptions({
     seconds: 1,
     onBlocked: options.onBlocked,
+    promises: options.promises,
     ...(options.dir === undefined || process.env.HANGDUMP_DIR ? {} : { path: options.dir }),
   });
   const context: FileContext = { ...instrument, runner };

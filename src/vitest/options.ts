@@ -34,6 +34,13 @@ export interface HangdumpVitestOptions {
    * @default 'files'
    */
   leftovers?: Leftovers;
+  /**
+   * Track the promises each test and hook creates, so that a WAITING dump (and the timeout failure)
+   * names the `await` the test is suspended at, and lists its pending promises. Off by default: it
+   * captures a stack for every promise created while a test runs (a few microseconds each).
+   * @default false
+   */
+  promises?: boolean;
 }
 
 /** When to look for what was left open: see {@link HangdumpVitestOptions.leftovers}. */
@@ -47,6 +54,7 @@ export interface WorkerOptions {
   /** Epoch milliseconds when the run must end, if a run deadline was set. */
   runDeadlineAt: number | undefined;
   leftovers: Leftovers;
+  promises: boolean;
   /**
    * The directory through which the plugin's watchdog, in Vitest's main process, watches the worker
    * processes (instead of a watchdog thread in each).
@@ -71,7 +79,7 @@ export interface OpenHandle {
 /** The key under which the plugin provides the worker options (Vitest's provide/inject). */
 export const PROVIDE_KEY = 'hangdump:options';
 
-const KNOWN = new Set(['dir', 'budget', 'onBlocked', 'runDeadline', 'leftovers']);
+const KNOWN = new Set(['dir', 'budget', 'onBlocked', 'runDeadline', 'leftovers', 'promises']);
 
 /** Validates the plugin options at config time, with errors that name the option. */
 export function resolveVitestOptions(input: unknown, startedAt: number): WorkerOptions {
@@ -91,7 +99,7 @@ export function resolveVitestOptions(input: unknown, startedAt: number): WorkerO
       );
     }
   }
-  const { dir, budget, onBlocked, runDeadline, leftovers } = options;
+  const { dir, budget, onBlocked, runDeadline, leftovers, promises } = options;
   if (budget !== undefined && budget !== 'timeout' && typeof budget !== 'number') {
     throw invalidOption(
       TypeError,
@@ -110,6 +118,9 @@ export function resolveVitestOptions(input: unknown, startedAt: number): WorkerO
       `Expected \`leftovers\` to be 'files', 'tests' or false, got ${describeValue(leftovers)}.`,
     );
   }
+  if (promises !== undefined && typeof promises !== 'boolean') {
+    throw invalidOption(TypeError, `Expected \`promises\` to be a boolean, got ${describeValue(promises)}.`);
+  }
   const deadlineMs = runDeadline === undefined ? undefined : parseDuration(runDeadline, 'runDeadline');
   return {
     dir: pathOption(dir, 'dir'),
@@ -117,6 +128,7 @@ export function resolveVitestOptions(input: unknown, startedAt: number): WorkerO
     onBlocked: (onBlocked as OnBlocked | undefined) ?? 'exit',
     runDeadlineAt: deadlineMs === undefined ? undefined : startedAt + deadlineMs,
     leftovers: (leftovers as Leftovers | undefined) ?? 'files',
+    promises: promises === true,
   };
 }
 

@@ -33,6 +33,7 @@ const options: WorkerOptions = (inject as (key: string) => WorkerOptions | undef
   onBlocked: 'exit',
   runDeadlineAt: undefined,
   leftovers: 'files',
+  promises: false,
 };
 if (options.watchedFrom !== undefined) watchFromProcess(options.watchedFrom);
 // Resources are tracked from now on: also those the test file creates while it is imported.
