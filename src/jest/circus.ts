@@ -76,7 +76,7 @@ export function timeoutOf(block: TestEntry | Hook, state: CircusState): number {
  * dump names its file even when the worker that wrote it was ended.
  */
 export function testLabel(test: TestEntry, file: TestFile): string {
-  return [relativePath(file.path, file.rootDir), ...describeNames(test.parent), test.name].join(' > ');
+  return `${blockPath(test.parent, file)} > ${test.name}`;
 }
 
 /**
@@ -87,7 +87,7 @@ export function hookLabel(hook: Hook, test: TestEntry | null, file: TestFile): s
   const owner =
     test && (hook.type === 'beforeEach' || hook.type === 'afterEach')
       ? testLabel(test, file)
-      : [relativePath(file.path, file.rootDir), ...describeNames(hook.parent)].join(' > ');
+      : blockPath(hook.parent, file);
   return `${owner} [${hook.type}]`;
 }
 
@@ -98,9 +98,18 @@ export function testsUnder(block: DescribeBlock): TestEntry[] {
   );
 }
 
-function describeNames(block: DescribeBlock | undefined): string[] {
-  const names: string[] = [];
-  // The root block (circus's ROOT_DESCRIBE_BLOCK) is the one without a parent.
-  for (let current = block; current?.parent; current = current.parent) names.unshift(current.name);
-  return names;
+/** Labels are made twice per test: each describe block's part is made once. */
+const blockPaths = new WeakMap<DescribeBlock, string>();
+
+/** `file > describe > describe`: the root block (circus's ROOT_DESCRIBE_BLOCK, without a parent) is the file. */
+function blockPath(block: DescribeBlock | undefined, file: TestFile): string {
+  if (!block) return relativePath(file.path, file.rootDir);
+  let known = blockPaths.get(block);
+  if (known === undefined) {
+    known = block.parent
+      ? `${blockPath(block.parent, file)} > ${block.name}`
+      : relativePath(file.path, file.rootDir);
+    blockPaths.set(block, known);
+  }
+  return known;
 }
