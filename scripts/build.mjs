@@ -8,18 +8,19 @@ import { build } from 'esbuild';
 
 /**
  * Package entries, output name -> source, in groups that never share a module instance: the test's
- * own thread (the runtime, once, whichever entry loads it), the watchdog thread, the runner's main
- * process. Each group is split into shared chunks on its own: fewer, larger chunks than one split of
- * all entries together, and every module a test worker loads counts (a worker loads them per file).
+ * own thread (the runtime, once, whichever entry loads it), the WAITING dump writer (loaded at the
+ * first dump only, keeping no state of its own), the watchdog thread, the runner's main process.
+ * Each group is split into shared chunks on its own: fewer, larger chunks than one split of all
+ * entries together, and every module a test worker loads counts (a worker loads them per file).
  */
 const GROUPS = [
   {
     index: 'src/index.ts',
-    'dump-waiting': 'src/guard/waiting.ts',
     'vitest-setup': 'src/vitest/setup.ts',
     'jest-environment': 'src/jest/environment.ts',
     'jest-setup': 'src/jest/setup.ts',
   },
+  { 'dump-waiting': 'src/guard/waiting.ts' },
   { watchdog: 'src/watchdog/worker.ts' },
   {
     cli: 'src/cli/bin.ts',

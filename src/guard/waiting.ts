@@ -81,3 +81,6 @@ export function userPositions(stacks: readonly (readonly RawFrame[])[]): (string
     return `${relativePath(file, process.cwd())}:${line}:${column}`;
   });
 }
+
+/** The one-line forms of a dump, for runner adapters that load this module only once a dump exists. */
+export { dumpLine, dumpSummary } from '../dump/result.js';

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { setTimeout } from 'node:timers';
 import type { RunnerTestCase } from 'vitest';
-import { type DumpResult, dumpSummary } from '../dump/result.js';
+import type { DumpResult } from '../dump/result.js';
+import { waitingDumpWriter } from '../guard/lazy.js';
 
 /** The part of a test's context that hangdump uses: the task, its timeout signal, its annotations. */
 export interface TestContext {
@@ -40,6 +41,9 @@ export function annotateDump(context: TestContext | undefined, dump: DumpResult)
   const state = result?.state;
   let annotation: unknown;
   try {
+    // Loaded with the first dump (or now, for a dump the watchdog wrote): not by every test file.
+    const { dumpSummary } = waitingDumpWriter() ?? {};
+    if (!dumpSummary) return undefined;
     const body = fs.readFileSync(dump.file).toString('base64');
     if (result && state !== 'run') result.state = 'run';
     annotation = context.annotate(dumpSummary(dump), ANNOTATION_TYPE, { body, contentType: 'text/plain' });

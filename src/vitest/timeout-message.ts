@@ -1,11 +1,14 @@
-import { type DumpResult, dumpLine } from '../dump/result.js';
+import type { DumpResult } from '../dump/result.js';
+import { waitingDumpWriter } from '../guard/lazy.js';
 
 /**
  * Adds one line to a runner's timeout error: where the test was stuck and where the dump is, so the
  * failure says what `Test timed out in 5000ms` never did.
  */
 export function explainTimeout(error: { message: string; stack?: string }, dump: DumpResult): void {
-  const line = dumpLine(dump);
+  // Loaded with the dump: not by every test file.
+  const line = waitingDumpWriter()?.dumpLine(dump);
+  if (line === undefined) return;
   if (error.message.includes(line)) return;
   const before = error.message;
   error.message = `${before}\n${line}`;
