@@ -80,7 +80,6 @@ class GuardRuntime {
   readonly #client: WatchdogClient;
   /** An expression for this thread's probe, for a dump that inspects this thread. */
   readonly #probe: string;
-  /** The id of the guard armed last and still armed: "the current test" for what is created now. */
   /** The guard of the test running now: the concurrent test's own, else the last armed. */
   readonly #currentGuard = () => currentGuard?.()?.id ?? this.#armed.at(-1)?.id;
 

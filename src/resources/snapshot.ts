@@ -87,12 +87,8 @@ export function snapshotResources(guards: ReadonlySet<number> = new Set()): Reso
 function mostRelevant(handles: readonly Described[], guards: ReadonlySet<number>): Described[] {
   const score = (handle: Described): number => {
     const creation = creationOf(handle);
-    let ref: boolean | undefined;
-    try {
-      ref = refOf(typeOf(handle), handle);
-    } catch {
-      // Scored as ref'd.
-    }
+    // Not known counts as ref'd.
+    const ref = refOf(typeOf(handle), handle);
     return (
       (creation?.guard !== undefined && guards.has(creation.guard) ? 4 : 0) +
       (creation ? 2 : 0) +
@@ -131,10 +127,9 @@ export function openCreatedHandles(): HandleDetail[] {
   const open: HandleDetail[] = [];
   for (const handle of handles) {
     if (handle[NAMED] || !creationOf(handle) || closing(handle)) continue;
-    const detail = describeHandle(handle, childStdio);
-    if (detail.ref === false) continue;
+    if (refOf(typeOf(handle), handle) === false) continue;
     Object.defineProperty(handle, NAMED, { value: true });
-    open.push(detail);
+    open.push(describeHandle(handle, childStdio));
   }
   return open;
 }
@@ -196,12 +191,8 @@ function describeHandle(handle: Described, childStdio: ReadonlyMap<object, Child
   } catch {
     // A handle in a state its own accessors reject: listed by type.
   }
-  try {
-    const ref = refOf(detail.type, handle);
-    if (ref !== undefined) detail.ref = ref;
-  } catch {
-    // Not known.
-  }
+  const ref = refOf(detail.type, handle);
+  if (ref !== undefined) detail.ref = ref;
   // A child's pipe was created with its child: that is where the user's code made it.
   const stdio = childStdio.get(handle);
   addCreation(detail, (stdio ? creationOf(stdio.child) : undefined) ?? creationOf(handle));
@@ -251,11 +242,16 @@ function typeOf(handle: Described): string {
 
 /** Whether a handle keeps the loop alive: its own `hasRef()` (timers, servers) or its native handle's. */
 function refOf(type: string, handle: Described): boolean | undefined {
-  const own = [handle, handle._handle as Described | undefined];
-  const holder = (type === 'Worker' ? [...own, workerHandle(handle)] : own).find(
-    (h) => typeof h?.hasRef === 'function',
-  );
-  return holder ? Boolean((holder.hasRef as () => boolean).call(holder)) : undefined;
+  try {
+    const own = [handle, handle._handle as Described | undefined];
+    const holder = (type === 'Worker' ? [...own, workerHandle(handle)] : own).find(
+      (h) => typeof h?.hasRef === 'function',
+    );
+    return holder ? Boolean((holder.hasRef as () => boolean).call(holder)) : undefined;
+  } catch {
+    // A handle whose accessors reject its state: not known.
+    return undefined;
+  }
 }
 
 /** A handle on its way out (a destroyed socket, a server that stopped listening): Node lists it a moment longer. */

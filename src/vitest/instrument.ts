@@ -8,7 +8,7 @@ import { runConcurrentTestsApart, setRunningGuard } from './concurrent.js';
 import { type HookKind, hookLabel, testLabel } from './labels.js';
 import { recordOpenAtEnd } from './open-at-end.js';
 import { LEFTOVERS_META, type WorkerOptions } from './options.js';
-import { explainTimeout } from './timeout-message.js';
+import { explainTimeout, isTimeout } from './timeout-message.js';
 import { watchTimeout } from './timeout-watch.js';
 
 /** The runner's own timeouts (the default budgets) and hook order. */
@@ -116,7 +116,7 @@ function guardTests(suite: Suite, hooks: Hooks, context: FileContext): void {
     armed.stop();
     // Where the test's signal is not aborted at the timeout (Vitest 3.2), the first afterEach is
     // the moment: still before any cleanup of the user's.
-    const timeout = test.result?.errors?.find((e) => /timed out/i.test(String(e?.message)));
+    const timeout = test.result?.errors?.find(isTimeout);
     const dump = timeout ? armed.guard.dumpNow() : armed.guard.dump;
     if (timeout && dump) explainTimeout(timeout, dump);
     armed.guard.disarm();

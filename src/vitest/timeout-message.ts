@@ -16,3 +16,8 @@ export function explainTimeout(error: { message: string; stack?: string }, dump:
     error.stack = error.stack.replace(before, error.message);
   }
 }
+
+/** Whether an error (or a test's serialized error) is Vitest's own timeout: "Test timed out in 5000ms". */
+export function isTimeout(error: unknown): error is { message: string; stack?: string } {
+  return /timed out/i.test(String((error as { message?: unknown } | undefined)?.message));
+}

@@ -2,7 +2,7 @@ import type { DumpResult } from '../dump/result.js';
 import type { HangGuard } from '../guard/api.js';
 import { everyHeartbeat } from '../guard/runtime.js';
 import { annotateDump, type TestContext } from './annotate.js';
-import { explainTimeout } from './timeout-message.js';
+import { explainTimeout, isTimeout } from './timeout-message.js';
 
 /**
  * Vitest aborts a test's signal at the moment the test (or one of its hooks) times out, before
@@ -52,7 +52,7 @@ function listenToLongTurns(): void {
 function dumpAtTimeout(signal: AbortSignal): void {
   const reason: unknown = signal.reason;
   const turn = turns.findLast((running) => running.context.signal === signal);
-  if (!turn || !(reason instanceof Error) || !/timed out/i.test(reason.message)) return;
+  if (!turn || !(reason instanceof Error) || !isTimeout(reason)) return;
   const dump: DumpResult | undefined = turn.guard.dumpNow();
   if (!dump) return;
   explainTimeout(reason, dump);

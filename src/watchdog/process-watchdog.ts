@@ -10,6 +10,8 @@ import { listMirrors, type MirrorInfo, readMirrorInfo, readMirrorTable, removeMi
 import { Control, State } from './protocol.js';
 
 const DIR_PREFIX = 'hangdump-';
+/** A watchdog directory, named by the process that made it. */
+const DIR_NAME = new RegExp(`^${DIR_PREFIX}(\\d+)-`);
 /** How often the mirrors are read: a few small files from memory, a few times a second. */
 const POLL_MS = 100;
 /** Grace after a WAITING request that was not taken, as the watchdog thread gives it. */
@@ -142,7 +144,7 @@ function removeOrphans(parent: string): void {
     return;
   }
   for (const entry of entries) {
-    const owner = new RegExp(`^${DIR_PREFIX}(\\d+)-`).exec(entry)?.[1];
+    const owner = DIR_NAME.exec(entry)?.[1];
     if (owner === undefined || alive(Number(owner))) continue;
     try {
       fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
