@@ -8,3 +8,20 @@ export const isMainThread = (process.chdir as { disabled?: boolean }).disabled !
 
 /** This thread's id: 0 on the main thread. */
 export const threadId: number = isMainThread ? 0 : process.getBuiltinModule('node:worker_threads').threadId;
+
+/**
+ * This thread's kernel id (Linux), through which /proc tells whether it runs or waits in a system
+ * call: the pid on the main thread; for a worker thread, read from the `/proc/thread-self` link
+ * (`<pid>/task/<tid>`), which names the thread that reads it. Undefined where there is no /proc.
+ */
+export function kernelThreadId(): number | undefined {
+  if (isMainThread) return process.pid;
+  try {
+    const tid = Number(
+      process.getBuiltinModule('node:fs').readlinkSync('/proc/thread-self').split('/').pop(),
+    );
+    return Number.isInteger(tid) ? tid : undefined;
+  } catch {
+    return undefined;
+  }
+}

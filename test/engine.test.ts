@@ -70,6 +70,23 @@ describe('BLOCKED: the event loop does not turn', () => {
     expect(dump?.text).toContain('child process');
   });
 
+  test("a worker thread inside a native call: the worker's own system call is named", async () => {
+    const result = await runFixture(fixture('worker-fifo'));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('worker released');
+    const [dump, ...others] = result.dumps();
+    expect(others).toHaveLength(0);
+    expect(dump?.json).toMatchObject({
+      class: 'BLOCKED',
+      blockedIn: 'native',
+      label: 'worker fifo',
+      native: { state: 'S', syscall: expect.stringMatching(/^open/) },
+      process: { threadId: expect.any(Number) },
+    });
+    expect(dump?.json.process.threadId).toBeGreaterThan(0);
+    expect(dump?.text).toContain('opening a file that does not open');
+  });
+
   test("onBlocked: 'continue' writes the dump and lets the process go on", async () => {
     const result = await runFixture(fixture('continues'));
     expect(result.code).toBe(0);

@@ -69,6 +69,14 @@ export class GuardedThreadInspector {
     return paused;
   }
 
+  /** Whether the thread's inspector can be reached (connecting to it on the first call). */
+  reachable(): Promise<boolean> {
+    return this.#connect().then(
+      () => true,
+      () => false,
+    );
+  }
+
   /**
    * Waits up to `timeoutMs` for the thread to pause (a pause requested earlier that lands late, even
    * while nobody waited for it).
@@ -83,7 +91,8 @@ export class GuardedThreadInspector {
         new Promise<CallFrame[]>((resolve) => {
           stop = target.on('Debugger.paused', (params) => resolve(params.callFrames as CallFrame[]));
         }),
-        delay(timeoutMs),
+        // setTimeout takes an infinite delay for 1 ms: an endless wait has no timer.
+        ...(Number.isFinite(timeoutMs) ? [delay(timeoutMs)] : []),
       ]));
     stop();
     if (!callFrames) return undefined;

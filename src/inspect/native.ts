@@ -6,6 +6,7 @@ const SYSCALLS: Record<string, Record<number, string>> = {
   x64: {
     0: 'read',
     1: 'write',
+    2: 'open',
     7: 'poll',
     23: 'select',
     35: 'nanosleep',
@@ -18,6 +19,7 @@ const SYSCALLS: Record<string, Record<number, string>> = {
     270: 'pselect6',
     271: 'ppoll',
     281: 'epoll_pwait',
+    257: 'openat',
     288: 'accept4',
     441: 'epoll_pwait2',
     17: 'pread64',
@@ -27,6 +29,7 @@ const SYSCALLS: Record<string, Record<number, string>> = {
     42: 'connect',
   },
   arm64: {
+    56: 'openat',
     63: 'read',
     64: 'write',
     65: 'readv',
@@ -57,6 +60,8 @@ const EXPLANATIONS: Record<string, string> = {
   read: 'a synchronous read that does not return (a FIFO, a pipe or a terminal with no writer, stdin)',
   readv: 'a synchronous read that does not return (a FIFO, a pipe or a terminal with no writer, stdin)',
   pread64: 'a synchronous file read that does not return (a network file system, a FIFO)',
+  open: 'opening a file that does not open (a FIFO nobody writes, a network file system)',
+  openat: 'opening a file that does not open (a FIFO nobody writes, a network file system)',
   write: 'a synchronous write that does not return (a full pipe nobody reads)',
   futex: 'waiting on a lock or condition (Atomics.wait, a native addon, a thread pool)',
   nanosleep: 'sleeping in native code',
@@ -103,12 +108,42 @@ export function readNativeBlock(pid: number, tid: number = pid): NativeBlock {
 }
 
 /** A thread's scheduler state from /proc (`R` running, `S` sleeping, `D` in uninterruptible I/O), or `?`. */
-export function readThreadState(pid: number, tid: number = pid): string {
+function readThreadState(pid: number, tid: number = pid): string {
   return (
     readProc(`/proc/${pid}/task/${tid}/stat`)
       ?.replace(/^.*\) /s, '')
       .split(' ')[0] ?? '?'
   );
+}
+
+/**
+ * How long a thread has run on a CPU, in milliseconds, from /proc (`schedstat`, else the clock ticks
+ * of `stat`); undefined where /proc cannot say. A thread waiting in a system call adds nothing.
+ */
+function readCpuMs(pid: number, tid: number = pid): number | undefined {
+  const task = `/proc/${pid}/task/${tid}`;
+  const nanoseconds = Number(readProc(`${task}/schedstat`)?.split(' ')[0]);
+  if (Number.isFinite(nanoseconds)) return nanoseconds / 1e6;
+  // utime and stime, fields 14 and 15, in ticks of 1/100 s (USER_HZ on Linux).
+  const fields = readProc(`${task}/stat`)
+    ?.replace(/^.*\) /s, '')
+    .split(' ');
+  const ticks = Number(fields?.[11]) + Number(fields?.[12]);
+  return Number.isFinite(ticks) ? ticks * 10 : undefined;
+}
+
+/**
+ * Watches whether a thread keeps using the CPU: each call says whether it ran since the last one (or
+ * since the watch began). Where /proc gives no CPU time, whether its state is running.
+ */
+export function cpuWatch(pid: number, tid: number = pid): () => boolean {
+  let last = readCpuMs(pid, tid);
+  return () => {
+    const used = readCpuMs(pid, tid);
+    const ran = used === undefined ? readThreadState(pid, tid) === 'R' : used !== last;
+    last = used;
+    return ran;
+  };
 }
 
 /** The process's descendants, children first: `execSync('sh -c …')` waits on a shell and what it started. */

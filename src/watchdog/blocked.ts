@@ -10,10 +10,10 @@ import {
 } from '../dump/index.js';
 import type { NativeBlock } from '../dump/model.js';
 import {
+  cpuWatch,
   GuardedThreadInspector,
   type Paused,
   readNativeBlock,
-  readThreadState,
   type TimerDetail,
 } from '../inspect/index.js';
 import { SourceMapper } from '../sourcemap/index.js';
@@ -46,6 +46,8 @@ export interface BlockedContext {
   returned?(timeoutMs: number): Promise<boolean>;
   probeId: string;
   process: ProcessFacts;
+  /** The guarded thread's kernel id, where known (Linux). */
+  tid: number | undefined;
   post(message: FromWatchdog): void;
   /** The guarded thread's clock, read from the watchdog. */
   clock(): number;
@@ -99,15 +101,9 @@ export async function dumpBlocked(context: BlockedContext, guards: BlockedGuard[
     return config ? [{ ...guard, config }] : [];
   });
   if (readable.length === 0) return;
-  const onMainThread = context.process.threadId === 0;
-  // /proc names the main thread (its tid is the pid); a worker thread's tid is not known here.
-  const tid = onMainThread ? context.process.pid : undefined;
-  let paused = await inspector.pause(PAUSE_GRACE_MS);
-  // A thread that runs (not in a system call) runs JavaScript or V8 work, which take a pause at the
-  // next function or loop: on a loaded machine the thread may just not have had the CPU yet.
-  if (!paused && readThreadState(context.process.pid, tid) === 'R') {
-    paused = await inspector.nextPause(RUNNING_GRACE_MS);
-  }
+  const { pid } = context.process;
+  const { tid } = context;
+  const paused = await pauseWhileRunning(inspector, pid, tid);
   const armed: Armed[] = [];
   for (const guard of readable) {
     if (!paused || !context.claim || (await context.claim(paused, guard))) armed.push(guard);
@@ -116,7 +112,7 @@ export async function dumpBlocked(context: BlockedContext, guards: BlockedGuard[
     if (paused) await inspector.resume();
     return;
   }
-  const native = paused ? undefined : readNativeBlock(context.process.pid, tid);
+  const native = paused ? undefined : readNativeBlock(pid, tid);
   const written: Written[] = [];
   const snapshots = new Map<Armed, GuardedSnapshot | undefined>();
   for (const guard of armed) {
@@ -156,6 +152,26 @@ export async function dumpBlocked(context: BlockedContext, guards: BlockedGuard[
   if (paused) await inspector.resume();
   // A pause that could not land (native call) lands when the call returns: let the thread go on then.
   else void inspector.nextPause(Number.POSITIVE_INFINITY).then((late) => late && inspector.resume());
+}
+
+/**
+ * Pauses the thread. A pause lands at the next function or loop of JavaScript, so a thread that keeps
+ * using the CPU (JavaScript or V8 work such as garbage collection) is waited for, up to
+ * `RUNNING_GRACE_MS`: on a loaded machine it may get the CPU seldom, or sit in a lock of the garbage
+ * collector at the moment /proc is read. A thread that uses none is inside a native call (undefined).
+ */
+async function pauseWhileRunning(
+  inspector: GuardedThreadInspector,
+  pid: number,
+  tid: number | undefined,
+): Promise<Paused | undefined> {
+  const running = tid === undefined ? () => false : cpuWatch(pid, tid);
+  let paused = await inspector.pause(PAUSE_GRACE_MS);
+  if (!(await inspector.reachable())) return paused;
+  for (const until = Date.now() + RUNNING_GRACE_MS; !paused && Date.now() < until && running(); ) {
+    paused = await inspector.nextPause(PAUSE_GRACE_MS);
+  }
+  return paused;
 }
 
 function probe(context: BlockedContext): string {

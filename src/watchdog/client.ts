@@ -4,6 +4,7 @@ import type { ProcessFacts } from '../dump/model.js';
 import type { DumpResult } from '../dump/result.js';
 import type { ResolvedOptions } from '../options.js';
 import { writeStderr } from '../stderr.js';
+import { kernelThreadId } from '../thread.js';
 import { DeadlineTable } from './deadline-table.js';
 import { TableMirror } from './mirror.js';
 import {
@@ -74,7 +75,7 @@ export class WatchdogClient {
     this.#handlers = handlers;
     this.#addFreeSlots(0);
     Atomics.store(this.table.control, Control.NEXT_WAKE, NO_DEADLINE);
-    this.#workerData = { control, pages: [page], timeOrigin, probeId, process: facts };
+    this.#workerData = { control, pages: [page], timeOrigin, tid: kernelThreadId(), probeId, process: facts };
     this.#mirror = watchedFrom === undefined ? undefined : openMirror(watchedFrom, probeId, facts);
     this.#beat();
     // The heartbeat is the only timer hangdump keeps on the guarded thread; unref'd, it never keeps

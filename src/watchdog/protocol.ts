@@ -62,8 +62,11 @@ export const BUSY_HOLD_MS = 30_000;
 export const BLOCKED_AFTER_MS = 1000;
 /** How long a pause may take to land before the thread is deemed inside a native call. */
 export const PAUSE_GRACE_MS = 250;
-/** How much longer a pause may take when /proc shows the thread running (not in a system call). */
-export const RUNNING_GRACE_MS = 3000;
+/**
+ * How much longer a pause may take while /proc shows the thread using the CPU (running JavaScript or
+ * V8 work, not waiting in a system call): on a loaded machine it may get the CPU seldom.
+ */
+export const RUNNING_GRACE_MS = 10_000;
 
 /** What the guarded thread hands the watchdog when it starts it. */
 export interface WatchdogData {
@@ -71,6 +74,8 @@ export interface WatchdogData {
   pages: SharedArrayBuffer[];
   /** The guarded thread's `performance.timeOrigin`, to map the watchdog's clock onto its own. */
   timeOrigin: number;
+  /** The guarded thread's kernel id, to read its state from /proc (see `kernelThreadId`). */
+  tid: number | undefined;
 }
 
 /** Guarded thread -> watchdog. Posted only when the table grows a page, never per guard. */

@@ -1,11 +1,12 @@
 import { activateInspector } from '../inspect/activate.js';
 import { GuardedThreadInspector } from '../inspect/guarded-thread.js';
+import { cpuWatch } from '../inspect/native.js';
 import { type WebSocketTransport, webSocketTransport } from '../inspect/websocket.js';
 import { writeStderr } from '../stderr.js';
 import { type BlockedGuard, dumpBlocked } from './blocked.js';
 import type { DeadlineTable } from './deadline-table.js';
 import type { MirrorInfo } from './mirror.js';
-import { HEARTBEAT_MS, probeExpression } from './protocol.js';
+import { HEARTBEAT_MS, probeExpression, RUNNING_GRACE_MS } from './protocol.js';
 
 /** How long a guarded process may take to open its inspector after the signal. */
 const ACTIVATE_MS = 1000;
@@ -27,7 +28,9 @@ export async function dumpWorkerProcess(
   const { pid } = info.process;
   let transport: WebSocketTransport | undefined;
   const inspector = new GuardedThreadInspector({ isMainThread: true, threadId: 0 }, async () => {
-    const url = info.inspectorUrl ?? (await activateInspector(pid, ACTIVATE_MS));
+    const url =
+      info.inspectorUrl ??
+      (await activateInspector(pid, ACTIVATE_MS, { running: cpuWatch(pid), maxMs: RUNNING_GRACE_MS }));
     if (!url) throw new Error(`the inspector of process ${pid} did not open`);
     transport = await webSocketTransport(url, CONNECT_MS);
     return transport;
@@ -44,6 +47,8 @@ export async function dumpWorkerProcess(
           true,
         probeId: info.probeId,
         process: info.process,
+        // A worker process is watched on its main thread, whose kernel id is the pid.
+        tid: pid,
         // The worker learns of its BLOCKED dump only by ending (its runner then reports the file).
         post: () => {},
         clock,

@@ -97,6 +97,7 @@ async function scan(): Promise<number> {
       inspector: threadInspector(data.process),
       probeId: data.probeId,
       process: data.process,
+      tid: data.tid,
       post,
       clock,
       timeOrigin: data.timeOrigin,
