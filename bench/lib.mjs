@@ -1,6 +1,7 @@
 // Shared helpers for the benchmarks: alternated rounds, medians, ratios, and a table printer.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.join(import.meta.dirname, '..');
@@ -38,6 +39,32 @@ export function timeProcess(args, { spawnWith = process.execPath, ...options } =
   const result = spawnSync(spawnWith, args, { encoding: 'utf8', ...options });
   if (result.error) throw result.error;
   return { ms: Number(process.hrtime.bigint() - start) / 1e6, result };
+}
+
+let perfWorks;
+
+/**
+ * Like `timeProcess`, and also counts the user-space instructions the process and its children
+ * execute, with Linux `perf stat` where it is installed and allowed: a figure that other load on the
+ * machine and its clock speed hardly move, unlike wall time. `instructions` is undefined elsewhere.
+ */
+export function measureProcess(args, options = {}) {
+  perfWorks ??= spawnSync('perf', ['stat', '-x,', '-e', 'instructions:u', '--', 'true']).status === 0;
+  if (!perfWorks) return timeProcess(args, options);
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hangdump-perf-')), 'stat.csv');
+  try {
+    const measured = timeProcess(
+      ['stat', '-x,', '-e', 'instructions:u', '-o', out, '--', process.execPath, ...args],
+      {
+        ...options,
+        spawnWith: 'perf',
+      },
+    );
+    const count = Number(/^(\d+),/m.exec(fs.readFileSync(out, 'utf8'))?.[1]);
+    return { ...measured, instructions: Number.isFinite(count) ? count : undefined };
+  } finally {
+    fs.rmSync(path.dirname(out), { recursive: true, force: true });
+  }
 }
 
 /** Prints a titled table of rows (arrays of cells). */

@@ -3,7 +3,7 @@
 // and one file of many tests (per-test costs show).
 import fs from 'node:fs';
 import path from 'node:path';
-import { alternate, projectWithHangdump, smallTests, table, timeProcess } from './lib.mjs';
+import { alternate, measureProcess, median, projectWithHangdump, smallTests, table } from './lib.mjs';
 
 const ROOT = path.join(import.meta.dirname, '..');
 
@@ -36,29 +36,41 @@ function benchSuite(title, files, testsPerFile, rounds) {
   const dir = path.join(import.meta.dirname, '.suite');
   generate(dir, files, testsPerFile);
   const vitest = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
-  const runWith = (config) => () => {
-    const { ms, result } = timeProcess([vitest, 'run', '--root', dir, '--config', path.join(dir, config)], {
-      cwd: dir,
-      env: { ...process.env, CI: '1', FORCE_COLOR: '0' },
-    });
+  const counts = {};
+  const runWith = (name, config) => () => {
+    const { ms, instructions, result } = measureProcess(
+      [vitest, 'run', '--root', dir, '--config', path.join(dir, config)],
+      { cwd: dir, env: { ...process.env, CI: '1', FORCE_COLOR: '0' } },
+    );
     if (result.status !== 0) throw new Error(`vitest failed:\n${result.stdout}\n${result.stderr}`);
+    if (instructions !== undefined) (counts[name] ??= []).push(instructions);
     return ms;
+  };
+  const cases = {
+    'without hangdump': 'plain.config.mjs',
+    'with the plugin': 'hangdump.config.mjs',
+    'with the plugin, promises: true': 'promises.config.mjs',
   };
   try {
     const medians = alternate(
-      {
-        'without hangdump': runWith('plain.config.mjs'),
-        'with the plugin': runWith('hangdump.config.mjs'),
-        'with the plugin, promises: true': runWith('promises.config.mjs'),
-      },
+      Object.fromEntries(Object.entries(cases).map(([name, config]) => [name, runWith(name, config)])),
       rounds,
     );
     const base = medians['without hangdump'];
+    const baseCount = counts['without hangdump'] && median(counts['without hangdump']);
     const perTestUs = (name) => (((medians[name] - base) * 1000) / (files * testsPerFile)).toFixed(0);
     table(
-      `${title}: ${files * testsPerFile} tests in ${files} file(s), wall ms (median of ${rounds} alternated runs; goal: <= 3%)`,
-      ['case', 'ms', 'ratio'],
-      Object.entries(medians).map(([name, ms]) => [name, ms.toFixed(0), `${(ms / base).toFixed(3)}x`]),
+      `${title}: ${files * testsPerFile} tests in ${files} file(s), wall ms (median of ${rounds} alternated runs; goal: <= 3%)${baseCount ? '; user-space instructions of all its processes (perf stat)' : ''}`,
+      ['case', 'ms', 'ratio', ...(baseCount ? ['instructions', 'ratio'] : [])],
+      Object.entries(medians).map(([name, ms]) => {
+        const count = baseCount && median(counts[name]);
+        return [
+          name,
+          ms.toFixed(0),
+          `${(ms / base).toFixed(3)}x`,
+          ...(count ? [`${(count / 1e9).toFixed(2)} G`, `${(count / baseCount).toFixed(3)}x`] : []),
+        ];
+      }),
     );
     console.log(
       `  (${perTestUs('with the plugin')} µs more per test, start-up included; ${perTestUs('with the plugin, promises: true')} µs with promises: true)`,

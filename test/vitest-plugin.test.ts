@@ -133,6 +133,31 @@ test('a passing suite under the plugin writes no dump', async () => {
   expect(result.stdout).not.toContain('hangdump:');
 });
 
+test('a project with a runner of its own (and its own runTask): tests are armed from hooks instead', async () => {
+  const result = await run(NODE, [
+    VITEST,
+    'run',
+    '--root',
+    PROJECT,
+    '--config',
+    'custom-runner.config.ts',
+    'waiting',
+  ]);
+  expect(result.code).toBe(1);
+  expect(
+    result
+      .dumps()
+      .map((d) => `${d.json.class} ${d.json.label}`)
+      .sort(),
+  ).toEqual(EXPECTED_DUMPS.filter((label) => label.includes('waiting.test.ts')));
+  const line = markerLine('vitest-plugin/waiting.test.ts', 'greeting-socket', 'CREATED');
+  expect(result.stderr).toMatch(
+    new RegExp(
+      `Test timed out in 1000ms\\.\\n.*\\nhangdump: WAITING at ${PROJECT}/waiting\\.test\\.ts:${line}:\\d+; dump: `,
+    ),
+  );
+});
+
 test('runDeadline: when it passes, the worker dumps what it runs and the run ends, failing', async () => {
   const result = await run(NODE, [VITEST, 'run', '--root', 'test/fixtures/vitest-deadline']);
   expect(result.code).toBe(1);

@@ -8,6 +8,7 @@ import { runConcurrentTestsApart, setRunningGuard } from './concurrent.js';
 import { type HookKind, hookLabel, testLabel } from './labels.js';
 import { recordOpenAtEnd } from './open-at-end.js';
 import { LEFTOVERS_META, type WorkerOptions } from './options.js';
+import { armFromRunner, type TestTurns } from './run-task.js';
 import { explainTimeout, isTimeout } from './timeout-message.js';
 import { watchTimeout } from './timeout-watch.js';
 
@@ -17,6 +18,8 @@ export interface RunnerSettings {
   hookTimeout: number;
   /** Vitest's `sequence.hooks`: with `'stack'` (the default), `afterEach` hooks run last-registered first. */
   hookSequence: 'stack' | 'list' | 'parallel';
+  /** The project runs its tests with a runner of its own (`test.runner`). */
+  customRunner: boolean;
 }
 
 /** What instrumenting needs: the runner's hook lists, the options, the runner's settings. */
@@ -43,9 +46,8 @@ type Hooks = Record<(typeof HOOK_KINDS)[number], Fn[]>;
 /**
  * Puts every test and hook of a collected file under a guard whose budget is its own timeout. Runs
  * from a `beforeAll` of the setup file, when the whole file has been collected and before any of its
- * own hooks ran. Only the suites' hook lists are edited (in place): a test is guarded by a
- * `beforeEach` that runs after all others and an `afterEach` that runs before all others, so the
- * guard covers the test's body alone, whatever Vitest version stores the test's function.
+ * own hooks ran. The suites' hook lists are edited in place (hooks are wrapped), and each test's
+ * guard covers its body alone (see `guardTests`).
  */
 export function instrumentFile(file: RunnerTestFile, instrument: InstrumentContext): void {
   const { options } = instrument;
@@ -93,44 +95,66 @@ function instrumentSuite(suite: Suite, context: FileContext): void {
   for (const task of suite.tasks) if (task.type === 'suite') instrumentSuite(task, context);
 }
 
-/** Arms each test of `suite` (not of its sub-suites) after its `beforeEach` hooks, disarms before its `afterEach`. */
+/**
+ * Arms each test of `suite` (not of its sub-suites) once its `beforeEach` hooks have run, and disarms
+ * it before its `afterEach` hooks: from the runner where it can (see `armFromRunner`), else from a
+ * `beforeEach` that runs after all others and an `afterEach` that runs before all others.
+ */
 function guardTests(suite: Suite, hooks: Hooks, context: FileContext): void {
   const { options, settings } = context;
-  const guards = new WeakMap<RunnerTestCase, { guard: HangGuard; stop: () => void }>();
   /** Guards of tests that ended, kept until their leftovers are looked at. */
   const finished = new WeakMap<RunnerTestCase, HangGuard>();
   const apart = runConcurrentTestsApart(suite, hooks);
-  const arm = mark(function armTest(...args: unknown[]) {
-    const test = (args[0] as TestContext | undefined)?.task;
-    if (test?.type !== 'test' || (test.suite ?? test.file) !== suite) return;
-    const guard = armFor(testLabel(test), options.budgetMs ?? test.timeout ?? settings.testTimeout, context);
-    if (!guard) return;
-    guards.set(test, { guard, stop: watchTimeout(guard, args[0] as TestContext) });
-    if (apart) setRunningGuard(guard);
-  });
-  const disarm = mark(function disarmTest(...args: unknown[]) {
-    const test = (args[0] as TestContext | undefined)?.task;
-    const armed = test && guards.get(test);
-    if (!test || !armed) return undefined;
-    guards.delete(test);
-    armed.stop();
-    // Where the test's signal is not aborted at the timeout (Vitest 3.2), the first afterEach is
-    // the moment: still before any cleanup of the user's.
-    const timeout = test.result?.errors?.find(isTimeout);
-    const dump = timeout ? armed.guard.dumpNow() : armed.guard.dump;
-    if (timeout && dump) explainTimeout(timeout, dump);
-    armed.guard.disarm();
-    if (apart) setRunningGuard(undefined);
-    wrapFinishHandlers(test, context);
-    if (options.leftovers === 'tests') finished.set(test, armed.guard);
-    // The test ends once its dump's annotation is sent (or a second has passed).
-    return dump && annotateDump(args[0] as TestContext, dump);
-  });
-  hooks.beforeEach.push(arm);
-  // 'stack' runs afterEach hooks last-registered first: ours go to both ends of the list.
+  const turns: TestTurns = {
+    arm(test) {
+      const guard = armFor(
+        testLabel(test),
+        options.budgetMs ?? test.timeout ?? settings.testTimeout,
+        context,
+      );
+      if (guard && apart) setRunningGuard(guard);
+      return guard;
+    },
+    disarm(test, testContext, guard, timeout) {
+      const dump = timeout ? guard.dumpNow() : guard.dump;
+      if (timeout && dump) explainTimeout(timeout, dump);
+      guard.disarm();
+      if (apart) setRunningGuard(undefined);
+      wrapFinishHandlers(test, context);
+      if (options.leftovers === 'tests') finished.set(test, guard);
+      // The test ends once its dump's annotation is sent (or a second has passed).
+      return dump && annotateDump(testContext, dump);
+    },
+  };
+  // 'stack' runs afterEach hooks last-registered first: to be first or last, ours go to either end.
   const [first, last] =
     settings.hookSequence === 'stack' ? (['push', 'unshift'] as const) : (['unshift', 'push'] as const);
-  hooks.afterEach[first](disarm);
+  if (!armFromRunner(suite, turns, settings.customRunner)) {
+    const running = new WeakMap<RunnerTestCase, { guard: HangGuard; stop: () => void }>();
+    hooks.beforeEach.push(
+      mark(function armTest(...args: unknown[]) {
+        const testContext = args[0] as TestContext | undefined;
+        const test = testContext?.task;
+        if (test?.type !== 'test' || (test.suite ?? test.file) !== suite) return;
+        const guard = turns.arm(test);
+        if (guard) running.set(test, { guard, stop: watchTimeout(guard, testContext) });
+      }),
+    );
+    hooks.afterEach[first](
+      mark(function disarmTest(...args: unknown[]) {
+        const testContext = args[0] as TestContext | undefined;
+        const test = testContext?.task;
+        const armed = test && running.get(test);
+        if (!test || !armed) return undefined;
+        running.delete(test);
+        armed.stop();
+        // Where the test's signal is not aborted at the timeout (Vitest 3.2), the first afterEach is
+        // the moment: still before any cleanup of the user's.
+        const timeout = test.result?.errors?.find(isTimeout) as Error | undefined;
+        return turns.disarm(test, testContext, armed.guard, timeout);
+      }),
+    );
+  }
   if (options.leftovers !== 'tests') return;
   // After every afterEach of the test's own: what a passing test still holds open is a leftover.
   hooks.afterEach[last](

@@ -16,6 +16,7 @@ interface WorkerState {
     testTimeout?: number;
     hookTimeout?: number;
     pool?: string;
+    runner?: string;
     sequence?: { hooks?: RunnerSettings['hookSequence'] };
   };
 }
@@ -25,6 +26,7 @@ const settings: RunnerSettings = {
   testTimeout: config.testTimeout ?? 5000,
   hookTimeout: config.hookTimeout ?? 10_000,
   hookSequence: config.sequence?.hooks ?? 'stack',
+  customRunner: typeof config.runner === 'string',
 };
 // Provided by the plugin; defaults when this file is used on its own.
 const options: WorkerOptions = (inject as (key: string) => WorkerOptions | undefined)(PROVIDE_KEY) ?? {
