@@ -36,20 +36,20 @@ function benchSuite(title, files, testsPerFile, rounds) {
   const dir = path.join(import.meta.dirname, '.suite');
   generate(dir, files, testsPerFile);
   const vitest = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
-  const counts = {};
+  const cases = {
+    'without hangdump': 'plain.config.mjs',
+    'with the plugin': 'hangdump.config.mjs',
+    'with the plugin, promises: true': 'promises.config.mjs',
+  };
+  const counts = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
   const runWith = (name, config) => () => {
     const { ms, instructions, result } = measureProcess(
       [vitest, 'run', '--root', dir, '--config', path.join(dir, config)],
       { cwd: dir, env: { ...process.env, CI: '1', FORCE_COLOR: '0' } },
     );
     if (result.status !== 0) throw new Error(`vitest failed:\n${result.stdout}\n${result.stderr}`);
-    if (instructions !== undefined) (counts[name] ??= []).push(instructions);
+    if (instructions !== undefined) counts[name].push(instructions);
     return ms;
-  };
-  const cases = {
-    'without hangdump': 'plain.config.mjs',
-    'with the plugin': 'hangdump.config.mjs',
-    'with the plugin, promises: true': 'promises.config.mjs',
   };
   try {
     const medians = alternate(
@@ -57,7 +57,7 @@ function benchSuite(title, files, testsPerFile, rounds) {
       rounds,
     );
     const base = medians['without hangdump'];
-    const baseCount = counts['without hangdump'] && median(counts['without hangdump']);
+    const baseCount = counts['without hangdump'].length > 0 && median(counts['without hangdump']);
     const perTestUs = (name) => (((medians[name] - base) * 1000) / (files * testsPerFile)).toFixed(0);
     table(
       `${title}: ${files * testsPerFile} tests in ${files} file(s), wall ms (median of ${rounds} alternated runs; goal: <= 3%)${baseCount ? '; user-space instructions of all its processes (perf stat)' : ''}`,
