@@ -1,55 +1,6 @@
 import fs from 'node:fs';
 import type { NativeBlock } from '../dump/model.js';
-
-/** System calls a blocked Node thread is commonly found in, by number, per architecture. */
-const SYSCALLS: Record<string, Record<number, string>> = {
-  x64: {
-    0: 'read',
-    1: 'write',
-    2: 'open',
-    7: 'poll',
-    23: 'select',
-    35: 'nanosleep',
-    43: 'accept',
-    61: 'wait4',
-    202: 'futex',
-    230: 'clock_nanosleep',
-    232: 'epoll_wait',
-    247: 'waitid',
-    270: 'pselect6',
-    271: 'ppoll',
-    281: 'epoll_pwait',
-    257: 'openat',
-    288: 'accept4',
-    441: 'epoll_pwait2',
-    17: 'pread64',
-    19: 'readv',
-    45: 'recvfrom',
-    47: 'recvmsg',
-    42: 'connect',
-  },
-  arm64: {
-    56: 'openat',
-    63: 'read',
-    64: 'write',
-    65: 'readv',
-    67: 'pread64',
-    73: 'ppoll',
-    72: 'pselect6',
-    98: 'futex',
-    101: 'nanosleep',
-    115: 'clock_nanosleep',
-    22: 'epoll_pwait',
-    441: 'epoll_pwait2',
-    202: 'accept',
-    242: 'accept4',
-    203: 'connect',
-    207: 'recvfrom',
-    212: 'recvmsg',
-    260: 'wait4',
-    95: 'waitid',
-  },
-};
+import { syscallOf } from './syscalls.js';
 
 const EXPLANATIONS: Record<string, string> = {
   epoll_pwait: 'waiting on a private event loop, as execSync/spawnSync do for their child process',
@@ -62,6 +13,8 @@ const EXPLANATIONS: Record<string, string> = {
   pread64: 'a synchronous file read that does not return (a network file system, a FIFO)',
   open: 'opening a file that does not open (a FIFO nobody writes, a network file system)',
   openat: 'opening a file that does not open (a FIFO nobody writes, a network file system)',
+  newfstatat: 'a file call that does not return (a network file system)',
+  statx: 'a file call that does not return (a network file system)',
   write: 'a synchronous write that does not return (a full pipe nobody reads)',
   futex: 'waiting on a lock or condition (Atomics.wait, a native addon, a thread pool)',
   nanosleep: 'sleeping in native code',
@@ -87,8 +40,7 @@ export function readNativeBlock(pid: number, tid: number = pid): NativeBlock {
   const state = readThreadState(pid, tid);
   const syscallLine = readProc(`${task}/syscall`);
   const number = syscallLine && /^\d+/.test(syscallLine) ? Number.parseInt(syscallLine, 10) : undefined;
-  const syscall =
-    number === undefined ? undefined : (SYSCALLS[process.arch]?.[number] ?? `syscall ${number}`);
+  const syscall = number === undefined ? undefined : (syscallOf(number)?.name ?? `syscall ${number}`);
   const wchan = task && readProc(`${task}/wchan`);
   const children = descendantsOf(pid);
   let explanation: string;

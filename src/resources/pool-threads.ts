@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { syscallOf, syscallsKnown } from '../inspect/syscalls.js';
 
 /**
  * The files that threads of this process are blocked on, from Linux's /proc: a pending file-system
@@ -13,49 +14,28 @@ export interface BlockedOnFile {
   path: string;
 }
 
-/** Per architecture: file system calls by number, and which argument names the file. */
-const FILE_CALLS: Record<string, Record<number, { name: string; path?: number; fd?: number }>> = {
-  x64: {
-    0: { name: 'read', fd: 1 },
-    2: { name: 'open', path: 1 },
-    17: { name: 'pread64', fd: 1 },
-    19: { name: 'readv', fd: 1 },
-    257: { name: 'openat', path: 2 },
-    262: { name: 'newfstatat', path: 2 },
-    332: { name: 'statx', path: 2 },
-  },
-  arm64: {
-    56: { name: 'openat', path: 2 },
-    63: { name: 'read', fd: 1 },
-    65: { name: 'readv', fd: 1 },
-    67: { name: 'pread64', fd: 1 },
-    79: { name: 'newfstatat', path: 2 },
-    291: { name: 'statx', path: 2 },
-  },
-};
-
 const PATH_MAX = 4096;
 
 /** Every other thread of this process found blocked on a file (the calling thread is busy reading /proc). */
 export function threadsBlockedOnFiles(): BlockedOnFile[] {
-  const calls = FILE_CALLS[process.arch];
-  if (process.platform !== 'linux' || !calls) return [];
+  if (process.platform !== 'linux' || !syscallsKnown) return [];
   try {
     const self = fs.readlinkSync('/proc/thread-self').split('/').at(-1);
     return fs
       .readdirSync('/proc/self/task')
       .filter((tid) => tid !== self)
-      .flatMap((tid) => blockedOn(tid, calls) ?? []);
+      .flatMap((tid) => blockedOn(tid) ?? []);
   } catch {
     return [];
   }
 }
 
-function blockedOn(tid: string, calls: NonNullable<(typeof FILE_CALLS)[string]>): BlockedOnFile | undefined {
+function blockedOn(tid: string): BlockedOnFile | undefined {
   try {
     const [number, ...args] = fs.readFileSync(`/proc/self/task/${tid}/syscall`, 'utf8').trim().split(' ');
-    const call = calls[Number(number)];
-    if (!call) return undefined;
+    const call = syscallOf(Number(number));
+    // Only calls on a file: the read of a file descriptor, or a path.
+    if (call?.path === undefined && call?.fd === undefined) return undefined;
     const path =
       call.path !== undefined
         ? readString(BigInt(args[call.path - 1] ?? '0'))
