@@ -2,7 +2,7 @@ import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest';
 import type { getHooks } from 'vitest/suite';
 import { armForRunner, type HangGuard } from '../guard/api.js';
 import { disarmWhenSettled } from '../guard/settle.js';
-import { budgetOfTimeout, type RunnerOptions, resolveOptions } from '../options.js';
+import { budgetOfTimeout, DEFAULTS, type RunnerOptions } from '../options.js';
 import { annotateDump, type TestContext } from './annotate.js';
 import { runConcurrentTestsApart, setRunningGuard } from './concurrent.js';
 import { type HookKind, hookLabel, testLabel } from './labels.js';
@@ -51,12 +51,13 @@ type Hooks = Record<(typeof HOOK_KINDS)[number], Fn[]>;
  */
 export function instrumentFile(file: RunnerTestFile, instrument: InstrumentContext): void {
   const { options } = instrument;
-  const runner = resolveOptions({
-    seconds: 1,
+  // Checked by the plugin in the main process already (`resolveVitestOptions`).
+  const runner: RunnerOptions = {
+    ...DEFAULTS,
     onBlocked: options.onBlocked,
     promises: options.promises,
-    ...(options.dir === undefined || process.env.HANGDUMP_DIR ? {} : { path: options.dir }),
-  });
+    path: options.dir === undefined || process.env.HANGDUMP_DIR ? undefined : options.dir,
+  };
   const context: FileContext = { ...instrument, runner };
   instrumentSuite(file, context);
   guardRunDeadline(file, context);
