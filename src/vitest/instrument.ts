@@ -88,10 +88,7 @@ function runLast(file: RunnerTestFile, { getHooks, settings }: InstrumentContext
 function instrumentSuite(suite: Suite, context: FileContext): void {
   const hooks = context.getHooks(suite) as unknown as Hooks | undefined;
   if (!hooks) return;
-  for (const kind of HOOK_KINDS) {
-    const list = hooks[kind];
-    for (let i = 0; i < list.length; i++) list[i] = wrapHook(kind, list[i] as Fn, suite, context);
-  }
+  for (const kind of HOOK_KINDS) wrapEach(kind, hooks[kind], suite, context);
   if (suite.tasks.some((task) => task.type === 'test')) guardTests(suite, hooks, context);
   for (const task of suite.tasks) if (task.type === 'suite') instrumentSuite(task, context);
 }
@@ -174,13 +171,13 @@ function guardTests(suite: Suite, hooks: Hooks, context: FileContext): void {
 function wrapFinishHandlers(test: RunnerTestCase, context: FileContext): void {
   // Vitest keeps these lists on the test (not in its public types).
   const { onFinished, onFailed } = test as unknown as { onFinished?: Fn[]; onFailed?: Fn[] };
-  for (const [kind, list] of [
-    ['onTestFinished', onFinished],
-    ['onTestFailed', onFailed],
-  ] as const) {
-    if (!list) continue;
-    for (let i = 0; i < list.length; i++) list[i] = wrapHook(kind, list[i] as Fn, test, context);
-  }
+  // Most tests register none: this runs once per test.
+  if (onFinished?.length) wrapEach('onTestFinished', onFinished, test, context);
+  if (onFailed?.length) wrapEach('onTestFailed', onFailed, test, context);
+}
+
+function wrapEach(kind: HookKind, list: Fn[], owner: Suite | RunnerTestCase, context: FileContext): void {
+  for (let i = 0; i < list.length; i++) list[i] = wrapHook(kind, list[i] as Fn, owner, context);
 }
 
 function wrapHook(kind: HookKind, hook: Fn, owner: Suite | RunnerTestCase, context: FileContext): Fn {
