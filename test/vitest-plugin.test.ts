@@ -158,6 +158,19 @@ test('a project with a runner of its own (and its own runTask): tests are armed 
   );
 });
 
+test('retry and repeats: an attempt that hangs has a dump of its own, named for the attempt', async () => {
+  const result = await run(NODE, [VITEST, 'run', '--root', 'test/fixtures/vitest-retry']);
+  expect(result.code).toBe(1);
+  expect(result.stdout).toMatch(/Tests\s+1 failed \| 1 passed \(2\)/);
+  const dumps = result.dumps().map((d) => ({ label: d.json.label, budgetMs: d.json.budgetMs }));
+  expect(dumps.sort((a, b) => a.label.localeCompare(b.label))).toEqual([
+    // The repeat that hangs: the second run (repeat 1).
+    { label: 'attempts.test.ts > hangs on its second run (repeat 1)', budgetMs: 500 },
+    // The first try hangs (no suffix); its retry passes, with no dump.
+    { label: 'attempts.test.ts > passes on its second try', budgetMs: 500 },
+  ]);
+});
+
 test('runDeadline: when it passes, the worker dumps what it runs and the run ends, failing', async () => {
   const result = await run(NODE, [VITEST, 'run', '--root', 'test/fixtures/vitest-deadline']);
   expect(result.code).toBe(1);
