@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import { runningDeadline } from './native.js';
 
 /**
  * Opens the inspector of another process on this machine and returns its WebSocket URL. Node starts
@@ -7,13 +8,12 @@ import http from 'node:http';
  * thread inside a native call opens it only when the call returns). The guarded process set its
  * `process.debugPort` to 0 (so that several can open at once), which makes the port unknown here:
  * it is the listening socket of that process that was not there before the signal (Linux /proc).
- * Waits `timeoutMs`, and longer (up to `extend.maxMs`) while `extend.running()` says the process's
- * thread keeps using the CPU.
+ * Waits `timeoutMs`, and longer (up to `maxMs`) while its main thread keeps using the CPU.
  */
 export async function activateInspector(
   pid: number,
   timeoutMs: number,
-  extend: { running(): boolean; maxMs: number },
+  maxMs: number,
 ): Promise<string | undefined> {
   const before = listeningPorts(pid);
   // Opened already (an earlier signal whose native call has returned since, in a worker that runs
@@ -26,18 +26,16 @@ export async function activateInspector(
   } catch {
     return undefined;
   }
-  const started = Date.now();
-  let until = started + timeoutMs;
-  while (Date.now() < until) {
+  // A process that keeps using the CPU serves the signal at its next JavaScript, which on a loaded
+  // machine comes late; one inside a native call (using none) serves it only when the call returns.
+  const passed = runningDeadline(pid, pid, timeoutMs, maxMs);
+  while (!passed()) {
     await delay(20);
     for (const port of listeningPorts(pid)) {
       if (before.has(port)) continue;
-      const url = await debuggerUrl(port, Math.max(100, until - Date.now()));
+      const url = await debuggerUrl(port, timeoutMs);
       if (url) return url;
     }
-    // A process that keeps using the CPU serves the signal at its next JavaScript, which on a loaded
-    // machine comes late; one inside a native call (using none) serves it only when the call returns.
-    if (Date.now() >= until && Date.now() - started < extend.maxMs && extend.running()) until += timeoutMs;
   }
   return undefined;
 }

@@ -85,16 +85,34 @@ function readCpuMs(pid: number, tid: number = pid): number | undefined {
 }
 
 /**
- * Watches whether a thread keeps using the CPU: each call says whether it ran since the last one (or
- * since the watch began). Where /proc gives no CPU time, whether its state is running.
+ * A deadline `timeoutMs` away that moves on by as much each time it passes while the thread keeps
+ * using the CPU, up to `maxMs` in all: how long to wait for a thread that runs (JavaScript, or V8 work
+ * such as garbage collection), which a loaded machine may give the CPU seldom, while one inside a
+ * native call (using none) is given up on at once. Returns whether the deadline has passed. Where
+ * /proc gives no CPU time, the thread's state says whether it runs; without a `tid`, a plain deadline.
  */
-export function cpuWatch(pid: number, tid: number = pid): () => boolean {
-  let last = readCpuMs(pid, tid);
-  return () => {
+export function runningDeadline(
+  pid: number,
+  tid: number | undefined,
+  timeoutMs: number,
+  maxMs: number,
+): () => boolean {
+  const started = Date.now();
+  let until = started + timeoutMs;
+  let last = tid === undefined ? undefined : readCpuMs(pid, tid);
+  const running = (): boolean => {
+    if (tid === undefined) return false;
     const used = readCpuMs(pid, tid);
     const ran = used === undefined ? readThreadState(pid, tid) === 'R' : used !== last;
     last = used;
     return ran;
+  };
+  return () => {
+    const now = Date.now();
+    if (now < until) return false;
+    if (now - started >= maxMs || !running()) return true;
+    until = now + timeoutMs;
+    return false;
   };
 }
 

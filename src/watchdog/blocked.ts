@@ -10,10 +10,10 @@ import {
 } from '../dump/index.js';
 import type { NativeBlock } from '../dump/model.js';
 import {
-  cpuWatch,
   GuardedThreadInspector,
   type Paused,
   readNativeBlock,
+  runningDeadline,
   type TimerDetail,
 } from '../inspect/index.js';
 import { SourceMapper } from '../sourcemap/index.js';
@@ -103,7 +103,7 @@ export async function dumpBlocked(context: BlockedContext, guards: BlockedGuard[
   if (readable.length === 0) return;
   const { pid } = context.process;
   const { tid } = context;
-  const paused = await pauseWhileRunning(inspector, pid, tid);
+  const paused = await pauseWhileRunning(context, () => inspector.pause(PAUSE_GRACE_MS));
   const armed: Armed[] = [];
   for (const guard of readable) {
     if (!paused || !context.claim || (await context.claim(paused, guard))) armed.push(guard);
@@ -155,22 +155,20 @@ export async function dumpBlocked(context: BlockedContext, guards: BlockedGuard[
 }
 
 /**
- * Pauses the thread. A pause lands at the next function or loop of JavaScript, so a thread that keeps
- * using the CPU (JavaScript or V8 work such as garbage collection) is waited for, up to
- * `RUNNING_GRACE_MS`: on a loaded machine it may get the CPU seldom, or sit in a lock of the garbage
- * collector at the moment /proc is read. A thread that uses none is inside a native call (undefined).
+ * Waits for the thread's pause: `first` (a pause asked for, or awaited), then longer while the thread
+ * keeps using the CPU, up to `RUNNING_GRACE_MS`. A pause lands at the next function or loop of
+ * JavaScript, and a thread that uses the CPU runs JavaScript or V8 work (garbage collection
+ * included): on a loaded machine it may get the CPU seldom, or sit in a lock of the garbage collector
+ * at the moment /proc is read. A thread that uses none is inside a native call (undefined).
  */
 async function pauseWhileRunning(
-  inspector: GuardedThreadInspector,
-  pid: number,
-  tid: number | undefined,
+  { inspector, process: { pid }, tid }: BlockedContext,
+  first: () => Promise<Paused | undefined>,
 ): Promise<Paused | undefined> {
-  const running = tid === undefined ? () => false : cpuWatch(pid, tid);
-  let paused = await inspector.pause(PAUSE_GRACE_MS);
+  const passed = runningDeadline(pid, tid, 0, RUNNING_GRACE_MS);
+  let paused = await first();
   if (!(await inspector.reachable())) return paused;
-  for (const until = Date.now() + RUNNING_GRACE_MS; !paused && Date.now() < until && running(); ) {
-    paused = await inspector.nextPause(PAUSE_GRACE_MS);
-  }
+  while (!paused && !passed()) paused = await inspector.nextPause(PAUSE_GRACE_MS);
   return paused;
 }
 
@@ -277,7 +275,8 @@ async function endProcess(
       }
       return;
     }
-    target = await inspector.nextPause(NATIVE_RETURN_MS);
+    // The call returns and the thread runs again (using the CPU): its pause lands, late on a loaded machine.
+    target = await pauseWhileRunning(context, () => inspector.nextPause(NATIVE_RETURN_MS));
     if (target) {
       for (const { guard: each, result, dumpedAt } of written) {
         if (!result) continue;

@@ -1,6 +1,6 @@
 import { activateInspector } from '../inspect/activate.js';
 import { GuardedThreadInspector } from '../inspect/guarded-thread.js';
-import { cpuWatch } from '../inspect/native.js';
+import { runningDeadline } from '../inspect/native.js';
 import { type WebSocketTransport, webSocketTransport } from '../inspect/websocket.js';
 import { writeStderr } from '../stderr.js';
 import { type BlockedGuard, dumpBlocked } from './blocked.js';
@@ -28,9 +28,7 @@ export async function dumpWorkerProcess(
   const { pid } = info.process;
   let transport: WebSocketTransport | undefined;
   const inspector = new GuardedThreadInspector({ isMainThread: true, threadId: 0 }, async () => {
-    const url =
-      info.inspectorUrl ??
-      (await activateInspector(pid, ACTIVATE_MS, { running: cpuWatch(pid), maxMs: RUNNING_GRACE_MS }));
+    const url = info.inspectorUrl ?? (await activateInspector(pid, ACTIVATE_MS, RUNNING_GRACE_MS));
     if (!url) throw new Error(`the inspector of process ${pid} did not open`);
     transport = await webSocketTransport(url, CONNECT_MS);
     return transport;
@@ -55,7 +53,9 @@ export async function dumpWorkerProcess(
         timeOrigin: info.timeOrigin,
         returned: async (timeoutMs) => {
           const stalledSince = heartbeat();
-          for (const until = Date.now() + timeoutMs; Date.now() < until; ) {
+          // Longer while the thread uses the CPU: it has returned and runs, late on a loaded machine.
+          const passed = runningDeadline(pid, pid, timeoutMs, RUNNING_GRACE_MS);
+          while (!passed()) {
             await delay(HEARTBEAT_MS);
             const beat = heartbeat();
             if (beat === undefined || beat !== stalledSince) return true;
