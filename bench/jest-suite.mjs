@@ -2,7 +2,7 @@
 // and with its setup file. Each integration's whole cost on a real run, start-up and exit included.
 import fs from 'node:fs';
 import path from 'node:path';
-import { alternate, median, projectWithHangdump, smallTests, table, timeProcess } from './lib.mjs';
+import { alternate, measureProcess, median, projectWithHangdump, smallTests, table } from './lib.mjs';
 
 const ROOT = path.join(import.meta.dirname, '..');
 const CONFIGS = {
@@ -38,6 +38,7 @@ export function benchJestSuite(rounds = 7, files = 24, testsPerFile = 100) {
   const configs = generate(dir, files, testsPerFile);
   const jest = path.join(ROOT, 'node_modules/jest/bin/jest.js');
   const cpu = Object.fromEntries(Object.keys(configs).map((name) => [name, []]));
+  const counts = Object.fromEntries(Object.keys(configs).map((name) => [name, []]));
   const runWith = (name, config) => () => {
     // Two workers, as on a CI machine with more than two cores. (Jest runs 20 files or fewer in band
     // when it remembers them as fast: more files keep every case in workers alike.)
@@ -52,12 +53,13 @@ export function benchJestSuite(rounds = 7, files = 24, testsPerFile = 100) {
       path.join(dir, '.cache'),
     ];
     const env = { ...process.env, CI: '1', FORCE_COLOR: '0' };
-    const { ms, result } = GNU_TIME
-      ? timeProcess(['-f', 'cpu %U %S', process.execPath, ...args], { cwd: dir, env, spawnWith: GNU_TIME })
-      : timeProcess(args, { cwd: dir, env });
+    const { ms, instructions, result } = GNU_TIME
+      ? measureProcess(['-f', 'cpu %U %S', process.execPath, ...args], { cwd: dir, env, spawnWith: GNU_TIME })
+      : measureProcess(args, { cwd: dir, env });
     if (result.status !== 0) throw new Error(`jest failed:\n${result.stdout}\n${result.stderr}`);
     const used = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(result.stderr);
     if (used) cpu[name].push((Number(used[1]) + Number(used[2])) * 1000);
+    if (instructions !== undefined) counts[name].push(instructions);
     return ms;
   };
   try {
@@ -66,21 +68,24 @@ export function benchJestSuite(rounds = 7, files = 24, testsPerFile = 100) {
     );
     // One run each first: Jest's transform cache is then warm for every case alike.
     for (const run of Object.values(cases)) run();
-    for (const samples of Object.values(cpu)) samples.length = 0;
+    for (const samples of [...Object.values(cpu), ...Object.values(counts)]) samples.length = 0;
     const medians = alternate(cases, rounds);
     const base = medians['without hangdump'];
     const cpuBase = median(cpu['without hangdump'] ?? []);
+    const countBase = counts['without hangdump'].length > 0 && median(counts['without hangdump']);
     table(
-      `A Jest 30 suite: ${files * testsPerFile} tests in ${files} files, 2 workers (median of ${rounds} alternated runs; goal: <= 1.03x)`,
-      ['case', 'wall ms', 'ratio', 'CPU ms', 'ratio'],
+      `A Jest 30 suite: ${files * testsPerFile} tests in ${files} files, 2 workers (median of ${rounds} alternated runs; goal: <= 1.03x)${countBase ? '; user-space instructions of all its processes (perf stat)' : ''}`,
+      ['case', 'wall ms', 'ratio', 'CPU ms', 'ratio', ...(countBase ? ['instructions', 'ratio'] : [])],
       Object.entries(medians).map(([name, ms]) => {
         const used = median(cpu[name] ?? []);
+        const count = countBase && median(counts[name]);
         return [
           name,
           ms.toFixed(0),
           `${(ms / base).toFixed(3)}x`,
           used ? used.toFixed(0) : '-',
           used ? `${(used / cpuBase).toFixed(3)}x` : '-',
+          ...(count ? [`${(count / 1e9).toFixed(2)} G`, `${(count / countBase).toFixed(3)}x`] : []),
         ];
       }),
     );

@@ -48,13 +48,13 @@ let perfWorks;
  * execute, with Linux `perf stat` where it is installed and allowed: a figure that other load on the
  * machine and its clock speed hardly move, unlike wall time. `instructions` is undefined elsewhere.
  */
-export function measureProcess(args, options = {}) {
+export function measureProcess(args, { spawnWith = process.execPath, ...options } = {}) {
   perfWorks ??= spawnSync('perf', ['stat', '-x,', '-e', 'instructions:u', '--', 'true']).status === 0;
-  if (!perfWorks) return timeProcess(args, options);
+  if (!perfWorks) return timeProcess(args, { spawnWith, ...options });
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hangdump-perf-')), 'stat.csv');
   try {
     const measured = timeProcess(
-      ['stat', '-x,', '-e', 'instructions:u', '-o', out, '--', process.execPath, ...args],
+      ['stat', '-x,', '-e', 'instructions:u', '-o', out, '--', spawnWith, ...args],
       {
         ...options,
         spawnWith: 'perf',
