@@ -44,7 +44,10 @@ describe.concurrent('WAITING dumps name each kind of resource with its details',
       details: { kind: 'request', method: 'GET', protocol: 'http:', host: address, responseStarted: false },
       createdAt: createdAtLine('http-request', 'request'),
     });
-    expect(request.details?.kind === 'request' && request.details.waitedMs).toBeGreaterThanOrEqual(250);
+    // Created during the guard, a moment after it was armed (how long a moment depends on the load).
+    const waitedMs = request.details?.kind === 'request' ? request.details.waitedMs : undefined;
+    expect(waitedMs).toBeGreaterThan(0);
+    expect(waitedMs).toBeLessThanOrEqual(dump.json.elapsedMs + 20);
     // The request is what the code waits on, ahead of the socket that carries it and points at it.
     expect(dump.json.stuck).toMatchObject({
       waitingOn: expect.stringMatching(
