@@ -23,14 +23,16 @@ export interface TestTurns {
 type Suite = RunnerTestSuite | RunnerTestFile;
 type TestFn = () => unknown;
 
+/** Where hangdump keeps the suites' turns: on Vitest's `TestRunner.prototype`, beside its `runTask`. */
+const TURNS = Symbol.for('hangdump.vitest.testTurns');
+
 interface TestRunnerClass {
   getTestFn?: (test: RunnerTestCase) => TestFn | undefined;
-  prototype: { runTask?: (test: RunnerTestCase) => unknown };
+  prototype: {
+    runTask?: (test: RunnerTestCase) => unknown;
+    [TURNS]?: WeakMap<Suite, TestTurns>;
+  };
 }
-
-const turnsOf = new WeakMap<Suite, TestTurns>();
-/** Whether this worker's runner calls hangdump's `runTask`: decided once. */
-let installed: boolean | undefined;
 
 /**
  * Arms the tests of `suite` from the runner itself rather than from a `beforeEach`/`afterEach` pair:
@@ -40,19 +42,27 @@ let installed: boolean | undefined;
  * that cannot be done: Vitest 3.2 and 4.0, a custom runner, or a runner with a `runTask` of its own.
  */
 export function armFromRunner(suite: Suite, turns: TestTurns, customRunner: boolean): boolean {
-  installed ??= !customRunner && install();
-  if (installed) turnsOf.set(suite, turns);
-  return installed;
+  const turnsOf = customRunner ? undefined : runnerTurns();
+  turnsOf?.set(suite, turns);
+  return turnsOf !== undefined;
 }
 
-function install(): boolean {
+/**
+ * The suites' turns that hangdump's `runTask` reads, installing it at the first call. Kept on the
+ * prototype, not in this module: the vm pools evaluate the setup file (so this module) once per test
+ * file, while the runner and its class live as long as the worker.
+ */
+function runnerTurns(): WeakMap<Suite, TestTurns> | undefined {
   const TestRunner = (vitest as unknown as { TestRunner?: TestRunnerClass }).TestRunner;
   const getTestFn = TestRunner?.getTestFn;
-  if (!TestRunner || typeof getTestFn !== 'function' || TestRunner.prototype.runTask !== undefined) {
-    return false;
-  }
+  if (!TestRunner || typeof getTestFn !== 'function') return undefined;
+  const prototype = TestRunner.prototype;
+  if (prototype[TURNS]) return prototype[TURNS];
+  if (prototype.runTask !== undefined) return undefined;
+  const turnsOf = new WeakMap<Suite, TestTurns>();
+  Object.defineProperty(prototype, TURNS, { value: turnsOf });
   // What Vitest itself does without a runTask (`await fn()`), inside a guard.
-  TestRunner.prototype.runTask = function runTask(test: RunnerTestCase): unknown {
+  prototype.runTask = function runTask(test: RunnerTestCase): unknown {
     const fn = getTestFn(test);
     if (typeof fn !== 'function') throw new Error('Test function is not found.');
     const turns = turnsOf.get(test.suite ?? test.file);
@@ -81,5 +91,5 @@ function install(): boolean {
       },
     );
   };
-  return true;
+  return turnsOf;
 }
