@@ -60,26 +60,20 @@ export function readNativeBlock(pid: number, tid: number = pid): NativeBlock {
 }
 
 /** A thread's scheduler state from /proc (`R` running, `S` sleeping, `D` in uninterruptible I/O), or `?`. */
-function readThreadState(pid: number, tid: number = pid): string {
-  return (
-    readProc(`/proc/${pid}/task/${tid}/stat`)
-      ?.replace(/^.*\) /s, '')
-      .split(' ')[0] ?? '?'
-  );
+function readThreadState(pid: number, tid: number): string {
+  return statFields(`/proc/${pid}/task/${tid}/stat`)?.[0] ?? '?';
 }
 
 /**
  * How long a thread has run on a CPU, in milliseconds, from /proc (`schedstat`, else the clock ticks
  * of `stat`); undefined where /proc cannot say. A thread waiting in a system call adds nothing.
  */
-function readCpuMs(pid: number, tid: number = pid): number | undefined {
+function readCpuMs(pid: number, tid: number): number | undefined {
   const task = `/proc/${pid}/task/${tid}`;
   const nanoseconds = Number(readProc(`${task}/schedstat`)?.split(' ')[0]);
   if (Number.isFinite(nanoseconds)) return nanoseconds / 1e6;
   // utime and stime, fields 14 and 15, in ticks of 1/100 s (USER_HZ on Linux).
-  const fields = readProc(`${task}/stat`)
-    ?.replace(/^.*\) /s, '')
-    .split(' ');
+  const fields = statFields(`${task}/stat`);
   const ticks = Number(fields?.[11]) + Number(fields?.[12]);
   return Number.isFinite(ticks) ? ticks * 10 : undefined;
 }
@@ -126,11 +120,7 @@ function descendantsOf(pid: number): { pid: number; command: string }[] {
   }
   const parents = new Map<number, number[]>();
   for (const entry of entries) {
-    const ppid = Number(
-      readProc(`/proc/${entry}/stat`)
-        ?.replace(/^.*\) /s, '')
-        .split(' ')[1],
-    );
+    const ppid = Number(statFields(`/proc/${entry}/stat`)?.[1]);
     if (!Number.isInteger(ppid)) continue;
     parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
   }
@@ -142,6 +132,16 @@ function descendantsOf(pid: number): { pid: number; command: string }[] {
     queue.push(...(parents.get(child) ?? []));
   }
   return found;
+}
+
+/**
+ * A `stat` file of /proc from its third field on (the state, the parent, …): the command name before
+ * it is in parentheses and may hold spaces, so the fields start after its closing one.
+ */
+function statFields(file: string): string[] | undefined {
+  return readProc(file)
+    ?.replace(/^.*\) /s, '')
+    .split(' ');
 }
 
 function readProc(file: string): string | undefined {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { syscallOf, syscallsKnown } from '../inspect/syscalls.js';
+import { kernelThreadId } from '../thread.js';
 
 /**
  * The files that threads of this process are blocked on, from Linux's /proc: a pending file-system
@@ -20,7 +21,7 @@ const PATH_MAX = 4096;
 export function threadsBlockedOnFiles(): BlockedOnFile[] {
   if (process.platform !== 'linux' || !syscallsKnown) return [];
   try {
-    const self = fs.readlinkSync('/proc/thread-self').split('/').at(-1);
+    const self = String(kernelThreadId());
     return fs
       .readdirSync('/proc/self/task')
       .filter((tid) => tid !== self)
