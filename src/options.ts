@@ -162,7 +162,8 @@ export function pathOption(value: unknown, name: string): string | undefined {
   return chosen;
 }
 
-function onBlockedFrom(value: unknown): OnBlocked {
+/** The `onBlocked` option: `'exit'` when absent. */
+export function onBlockedFrom(value: unknown): OnBlocked {
   if (value === undefined) return 'exit';
   if (value === 'exit' || value === 'continue') return value;
   throw invalidOption(
@@ -171,7 +172,8 @@ function onBlockedFrom(value: unknown): OnBlocked {
   );
 }
 
-function booleanFrom(value: unknown, name: string): boolean {
+/** A boolean option (`name`): false when absent. */
+export function booleanFrom(value: unknown, name: string): boolean {
   if (value === undefined) return false;
   if (typeof value === 'boolean') return value;
   throw invalidOption(TypeError, `Expected \`${name}\` to be a boolean, got ${describeValue(value)}.`);

@@ -1,5 +1,12 @@
 import { describeValue, invalidOption } from '../errors.js';
-import { budgetFrom, MAX_SECONDS, type OnBlocked, pathOption } from '../options.js';
+import {
+  booleanFrom,
+  budgetFrom,
+  MAX_SECONDS,
+  type OnBlocked,
+  onBlockedFrom,
+  pathOption,
+} from '../options.js';
 
 /** Options of the Vitest plugin, `hangdump(options)`. */
 export interface HangdumpVitestOptions {
@@ -106,29 +113,22 @@ export function resolveVitestOptions(input: unknown, startedAt: number): WorkerO
       `Expected \`budget\` to be 'timeout' or a number of seconds, got ${describeValue(budget)}.`,
     );
   }
-  if (onBlocked !== undefined && onBlocked !== 'exit' && onBlocked !== 'continue') {
-    throw invalidOption(
-      TypeError,
-      `Expected \`onBlocked\` to be 'exit' or 'continue', got ${describeValue(onBlocked)}.`,
-    );
-  }
+  const whenBlocked = onBlockedFrom(onBlocked);
   if (leftovers !== undefined && leftovers !== 'files' && leftovers !== 'tests' && leftovers !== false) {
     throw invalidOption(
       TypeError,
       `Expected \`leftovers\` to be 'files', 'tests' or false, got ${describeValue(leftovers)}.`,
     );
   }
-  if (promises !== undefined && typeof promises !== 'boolean') {
-    throw invalidOption(TypeError, `Expected \`promises\` to be a boolean, got ${describeValue(promises)}.`);
-  }
+  const tracked = booleanFrom(promises, 'promises');
   const deadlineMs = runDeadline === undefined ? undefined : parseDuration(runDeadline, 'runDeadline');
   return {
     dir: pathOption(dir, 'dir'),
     budgetMs: typeof budget === 'number' ? budgetFrom(budget, 'budget') : undefined,
-    onBlocked: (onBlocked as OnBlocked | undefined) ?? 'exit',
+    onBlocked: whenBlocked,
     runDeadlineAt: deadlineMs === undefined ? undefined : startedAt + deadlineMs,
     leftovers: (leftovers as Leftovers | undefined) ?? 'files',
-    promises: promises === true,
+    promises: tracked,
   };
 }
 
