@@ -65,12 +65,17 @@ export function renderText(dump: HangDump): string {
   if (dump.stuck) {
     const { frame, code, atGuard, waitingOn, suspended } = dump.stuck;
     const name = frame.functionName ? ` in ${frame.functionName}` : '';
-    if (suspended) out.push(`Waiting at ${formatPosition(frame)}${name} (an await that never resumed)`);
-    else if (waitingOn) out.push(`Waiting on ${waitingOn}`);
-    if (waitingOn && !atGuard) out.push(`  created at ${formatPosition(frame)}${name}, during this guard`);
-    else if (waitingOn)
-      out.push(`  created during this guard, inside a library; guarded at ${formatPosition(frame)}${name}`);
-    else if (!suspended) out.push(`${atGuard ? 'Guarded at' : 'Stuck at'} ${formatPosition(frame)}${name}`);
+    const at = `${formatPosition(frame)}${name}`;
+    // One of three: an await (with `promises`), a resource waited on, or a line.
+    if (suspended) out.push(`Waiting at ${at} (an await that never resumed)`);
+    else if (waitingOn) {
+      out.push(
+        `Waiting on ${waitingOn}`,
+        atGuard
+          ? `  created during this guard, inside a library; guarded at ${at}`
+          : `  created at ${at}, during this guard`,
+      );
+    } else out.push(`${atGuard ? 'Guarded at' : 'Stuck at'} ${at}`);
     out.push(...formatCode(code, frame.column).map((l) => `  ${l}`), '');
   }
   out.push(...renderOpenedDuringGuard(dump));

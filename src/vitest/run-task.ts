@@ -49,8 +49,9 @@ export function armFromRunner(suite: Suite, turns: TestTurns, customRunner: bool
 
 /**
  * The suites' turns that hangdump's `runTask` reads, installing it at the first call. Kept on the
- * prototype, not in this module: the vm pools evaluate the setup file (so this module) once per test
- * file, while the runner and its class live as long as the worker.
+ * prototype beside that `runTask`, not in this module: any copy of this module that meets the same
+ * runner class (the setup file is evaluated once per test file) finds them there, rather than a
+ * `runTask` it did not make. (In the vm pools each test file has a runner class of its own.)
  */
 function runnerTurns(): WeakMap<Suite, TestTurns> | undefined {
   const TestRunner = (vitest as unknown as { TestRunner?: TestRunnerClass }).TestRunner;
