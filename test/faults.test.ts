@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { type Dump, markerLine, NODE, ROOT, readDumps, runFixture, tempDir } from './helpers.js';
+import { type Dump, dumpLabels, markerLine, NODE, ROOT, readDumps, runFixture, tempDir } from './helpers.js';
 
 test('100 guards expiring at the same moment get 100 distinct, complete dumps', async () => {
   const result = await runFixture('faults/many-guards.mjs', { args: ['100'] });
@@ -69,7 +69,7 @@ test('a hang that resolves after its dump: the result reaches the caller unchang
   const result = await runFixture('faults/resolves-late.mjs');
   expect(result.code).toBe(0);
   expect(result.stdout).toBe('the result\n');
-  expect(result.dumps().map((d) => `${d.json.class} ${d.json.label}`)).toEqual(['WAITING resolves late']);
+  expect(dumpLabels(result.dumps())).toEqual(['WAITING resolves late']);
 });
 
 describe('10,000 live handles at the hang', () => {

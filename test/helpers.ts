@@ -42,6 +42,11 @@ export interface Run {
   dumps(): Dump[];
 }
 
+/** Dumps as `<class> <label>`, sorted: what a run dumped, in one comparable list. */
+export function dumpLabels(dumps: readonly Dump[]): string[] {
+  return dumps.map((d) => `${d.json.class} ${d.json.label}`).sort();
+}
+
 /** Runs a command to its end, from the repository root, with dumps going to a fresh directory. */
 export function run(
   command: string,

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { type Dump, markerLine, NODE, ROOT, type Run, run, tempDir } from './helpers.js';
+import { type Dump, dumpLabels, markerLine, NODE, ROOT, type Run, run, tempDir } from './helpers.js';
 
 /** Jest 30 from the root's devDependencies; Jest 29 from test/runners/jest29 (installed by `npm test`). */
 const JEST = {
@@ -42,11 +42,6 @@ function jest(version: Version, project: string, args: string[], env: NodeJS.Pro
 
 const fixture = (project: string, file: string) => `test/fixtures/${project}/${file}`;
 const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const labels = (result: Run) =>
-  result
-    .dumps()
-    .map((d) => `${d.json.class} ${d.json.label}`)
-    .sort();
 const dumpOf = (result: Run, label: string): Dump | undefined =>
   result.dumps().find((d) => d.json.label === label);
 
@@ -71,7 +66,7 @@ describe.each([30, 29] as const)('Jest %i', (version) => {
 
     test('one dump per hang, labelled with the file and Jest full name; the run ends, failing', () => {
       expect(result.code).toBe(1);
-      expect(labels(result)).toEqual([
+      expect(dumpLabels(result.dumps())).toEqual([
         'BLOCKED busy.test.js > spins forever',
         'BLOCKED redos.test.js > parser > rejects a long sentence',
         'WAITING waiting.test.js > client > gets a greeting',
@@ -171,7 +166,7 @@ describe.each([30, 29] as const)('Jest %i', (version) => {
     const project = 'jest-ts';
     const result = await jest(version, project, ['--maxWorkers=2']);
     expect(result.code).toBe(1);
-    expect(labels(result)).toEqual([
+    expect(dumpLabels(result.dumps())).toEqual([
       'BLOCKED blocked.test.ts > spinner > spins forever',
       'WAITING waiting.test.ts > gets a greeting',
     ]);
@@ -283,7 +278,7 @@ describe.each([30, 29] as const)('Jest %i', (version) => {
     expect(result.code).toBe(1);
     const blockedLabel = `${fixture(project, 'blocked.test.js')} > rejects a long sentence`;
     const waitingLabel = `${fixture(project, 'waiting.test.js')} > waits for a promise nobody resolves`;
-    expect(labels(result)).toEqual([
+    expect(dumpLabels(result.dumps())).toEqual([
       `BLOCKED ${blockedLabel}`,
       `WAITING ${fixture(project, 'waiting-again.test.js')} > waits for a timer that is never set`,
       `WAITING ${waitingLabel}`,

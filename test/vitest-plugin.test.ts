@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { EXPECTED_DUMPS, reportedAnnotations } from './fixtures/vitest-plugin/expected.js';
-import { markerLine, NODE, ROOT, type Run, run } from './helpers.js';
+import { dumpLabels, markerLine, NODE, ROOT, type Run, run } from './helpers.js';
 
 const VITEST = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
 const PROJECT = 'test/fixtures/vitest-plugin';
@@ -17,12 +17,7 @@ describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
 
     test('the run ends, failing, with one dump per hang', () => {
       expect(result.code).toBe(1);
-      expect(
-        result
-          .dumps()
-          .map((d) => `${d.json.class} ${d.json.label}`)
-          .sort(),
-      ).toEqual(EXPECTED_DUMPS);
+      expect(dumpLabels(result.dumps())).toEqual(EXPECTED_DUMPS);
       expect(result.stdout).toMatch(/Tests\s+7 failed \| 4 passed/);
     });
 
@@ -144,12 +139,9 @@ test('a project with a runner of its own (and its own runTask): tests are armed 
     'waiting',
   ]);
   expect(result.code).toBe(1);
-  expect(
-    result
-      .dumps()
-      .map((d) => `${d.json.class} ${d.json.label}`)
-      .sort(),
-  ).toEqual(EXPECTED_DUMPS.filter((label) => label.includes('waiting.test.ts')));
+  expect(dumpLabels(result.dumps())).toEqual(
+    EXPECTED_DUMPS.filter((label) => label.includes('waiting.test.ts')),
+  );
   const line = markerLine('vitest-plugin/waiting.test.ts', 'greeting-socket', 'CREATED');
   expect(result.stderr).toMatch(
     new RegExp(
@@ -174,9 +166,7 @@ test('retry and repeats: an attempt that hangs has a dump of its own, named for 
 test('runDeadline: when it passes, the worker dumps what it runs and the run ends, failing', async () => {
   const result = await run(NODE, [VITEST, 'run', '--root', 'test/fixtures/vitest-deadline']);
   expect(result.code).toBe(1);
-  expect(result.dumps().map((d) => `${d.json.class} ${d.json.label}`)).toEqual([
-    'WAITING slow.test.ts [run deadline]',
-  ]);
+  expect(dumpLabels(result.dumps())).toEqual(['WAITING slow.test.ts [run deadline]']);
   expect(result.stderr).toContain('hangdump: the run deadline (2s) has passed: ending the run.');
   expect(result.stderr).toMatch(
     /hangdump: 1 hang dump written in this run\n {2}WAITING "slow\.test\.ts \[run deadline\]"/,

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { EXPECTED_DUMPS, reportedAnnotations } from './fixtures/vitest-plugin/expected.js';
-import { type Dump, markerLine, NODE, NODE24, ROOT, run, runnerProject } from './helpers.js';
+import { type Dump, dumpLabels, markerLine, NODE, NODE24, ROOT, run, runnerProject } from './helpers.js';
 
 // The root's Vitest 4 runs the full plugin suite (vitest-plugin.test.ts); here the other supported
 // majors run the same fixture project: Vitest 3.2 on this machine's Node, Vitest 5 on Node 24.
@@ -19,7 +19,7 @@ describe.each(VERSIONS)('$runner', ({ runner, node, pools, summary }) => {
     const result = await run(node as string, [vitest, 'run', '--root', project, '--pool', pool]);
     expect(result.code).toBe(1);
     const dumps = result.dumps();
-    expect(dumps.map((d) => `${d.json.class} ${d.json.label}`).sort()).toEqual(EXPECTED_DUMPS);
+    expect(dumpLabels(dumps)).toEqual(EXPECTED_DUMPS);
     const relative = path.relative(ROOT, project);
     expect(dumps.find((d) => d.json.class === 'BLOCKED')?.json.stuck?.frame).toMatchObject({
       file: `${relative}/blocked.test.ts`,
