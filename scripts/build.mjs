@@ -12,21 +12,30 @@ import { build } from 'esbuild';
  * first dump only, keeping no state of its own), the watchdog thread, the runner's main process.
  * Each group is split into shared chunks on its own: fewer, larger chunks than one split of all
  * entries together, and every module a test worker loads counts (a worker loads them per file).
+ * The groups loaded by test workers are minified: V8 scans and pre-parses every byte a worker loads,
+ * once per test file (measured: importing the runtime's chunk costs a warm process 7.8 M instructions,
+ * 6.4 M minified). The main process's group stays readable; source maps cover all of them.
  */
 const GROUPS = [
   {
-    index: 'src/index.ts',
-    'vitest-setup': 'src/vitest/setup.ts',
-    'jest-environment': 'src/jest/environment.ts',
-    'jest-setup': 'src/jest/setup.ts',
+    minify: true,
+    entries: {
+      index: 'src/index.ts',
+      'vitest-setup': 'src/vitest/setup.ts',
+      'jest-environment': 'src/jest/environment.ts',
+      'jest-setup': 'src/jest/setup.ts',
+    },
   },
-  { 'dump-waiting': 'src/guard/waiting.ts' },
-  { watchdog: 'src/watchdog/worker.ts' },
+  { minify: true, entries: { 'dump-waiting': 'src/guard/waiting.ts' } },
+  { minify: true, entries: { watchdog: 'src/watchdog/worker.ts' } },
   {
-    cli: 'src/cli/bin.ts',
-    vitest: 'src/vitest/index.ts',
-    'vitest-reporter': 'src/vitest/reporter.ts',
-    'jest-reporter': 'src/jest/reporter.ts',
+    minify: false,
+    entries: {
+      cli: 'src/cli/bin.ts',
+      vitest: 'src/vitest/index.ts',
+      'vitest-reporter': 'src/vitest/reporter.ts',
+      'jest-reporter': 'src/jest/reporter.ts',
+    },
   },
 ];
 
@@ -34,7 +43,7 @@ const root = new URL('..', import.meta.url);
 process.chdir(fileURLToPath(root));
 fs.rmSync('dist', { recursive: true, force: true });
 
-for (const [group, entries] of GROUPS.entries()) {
+for (const [group, { minify, entries }] of GROUPS.entries()) {
   await build({
     entryPoints: Object.fromEntries(Object.entries(entries).filter(([, source]) => fs.existsSync(source))),
     outdir: 'dist',
@@ -44,6 +53,7 @@ for (const [group, entries] of GROUPS.entries()) {
     platform: 'node',
     target: 'node20.19',
     packages: 'external',
+    minify,
     sourcemap: true,
     // Chunk names differ between groups, as their contents do.
     chunkNames: `chunk${group}-[hash]`,

@@ -196,6 +196,11 @@ describe('the Jest environment: bad testEnvironmentOptions.hangdump fail the fil
     [{ enviroment: 'jsdom' }, TypeError, /Unknown option `enviroment` in testEnvironmentOptions\.hangdump/],
     [{ environment: '' }, TypeError, /environment to be a test environment's name or path, got ""/],
     [{ environment: 42 }, TypeError, /environment to be a test environment's name or path, got 42/],
+    [
+      { promises: 'yes' },
+      TypeError,
+      /`testEnvironmentOptions\.hangdump\.promises` to be a boolean, got "yes"/,
+    ],
     [{ environment: 'no-such-environment' }, Error, /cannot find the test environment "no-such-environment"/],
   ])('%j throws %s', (options, Kind, message) => {
     expect(() => wrappedEnvironment(config(options))).toThrow(Kind);

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { TimerDetail } from '../inspect/timers.js';
 import { describeDetails } from '../resources/describe.js';
 import type { PendingPromises } from '../resources/promises.js';
+import { relevance } from '../resources/relevance.js';
 import type { HandleDetail, ResourceSnapshot } from '../resources/snapshot.js';
 import type { SourceFrame, SourceMapper } from '../sourcemap/index.js';
 import { isNodeInternal, isOwnCode, isUserCode, type RawFrame } from '../stack/frame.js';
@@ -248,6 +249,10 @@ function rankHandles(
     };
   });
   const score = (h: RankedHandle) =>
-    (h.duringGuard ? 4 : 0) + (h.createdAt?.some((f) => f.frame.user) ? 2 : 0) + (h.ref === false ? 0 : 1);
+    relevance({
+      duringGuard: h.duringGuard === true,
+      fromUser: h.createdAt?.some((f) => f.frame.user) === true,
+      ref: h.ref,
+    });
   return ranked.sort((a, b) => score(b) - score(a));
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describeValue, invalidOption } from '../errors.js';
+import { booleanFrom } from '../options.js';
 import { writeStderr } from '../stderr.js';
 
 /** What hangdump's environment wraps unless told otherwise. */
@@ -75,11 +76,8 @@ export function ownOptions(config: ProjectConfig): HangdumpEnvironmentOptions {
   }
   for (const [key, value] of Object.entries(options)) {
     if (key === 'promises') {
-      if (typeof value === 'boolean') continue;
-      throw invalidOption(
-        TypeError,
-        `Expected testEnvironmentOptions.hangdump.promises to be a boolean, got ${describeValue(value)}.`,
-      );
+      booleanFrom(value, 'testEnvironmentOptions.hangdump.promises');
+      continue;
     }
     if (key !== 'environment') {
       throw invalidOption(

@@ -10,6 +10,7 @@ import {
   requestDetails,
   workerHandle,
 } from './details.js';
+import { relevance } from './relevance.js';
 import { pendingRequests } from './requests.js';
 import { creationOf, trackedParents } from './tracker.js';
 
@@ -87,13 +88,12 @@ export function snapshotResources(guards: ReadonlySet<number> = new Set()): Reso
 function mostRelevant(handles: readonly Described[], guards: ReadonlySet<number>): Described[] {
   const score = (handle: Described): number => {
     const creation = creationOf(handle);
-    // Not known counts as ref'd.
-    const ref = refOf(typeOf(handle), handle);
-    return (
-      (creation?.guard !== undefined && guards.has(creation.guard) ? 4 : 0) +
-      (creation ? 2 : 0) +
-      (ref === false ? 0 : 1)
-    );
+    return relevance({
+      duringGuard: creation?.guard !== undefined && guards.has(creation.guard),
+      // Before stacks are mapped, a recorded creation is the best sign of the user's code.
+      fromUser: creation !== undefined,
+      ref: refOf(typeOf(handle), handle),
+    });
   };
   return handles
     .map((handle, index) => ({ handle, index, score: score(handle) }))
