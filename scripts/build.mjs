@@ -24,6 +24,8 @@ const GROUPS = [
       'vitest-setup': 'src/vitest/setup.ts',
       'jest-environment': 'src/jest/environment.ts',
       'jest-setup': 'src/jest/setup.ts',
+      // Loaded at a thread's first dump (see src/guard/lazy.ts), sharing the runtime's chunk.
+      'thread-snapshot': 'src/guard/thread-snapshot.ts',
     },
   },
   { minify: true, entries: { 'dump-waiting': 'src/guard/waiting.ts' } },

@@ -7,9 +7,10 @@ import {
   type RunnerOptions,
   resolveOptions,
 } from '../options.js';
-import { openResourcesOf } from '../resources/snapshot.js';
+import { mayHaveOpenCreations } from '../resources/tracker.js';
 import { type CapturedStack, captureStack } from '../stack/capture.js';
 import type { Armed } from '../watchdog/client.js';
+import { threadSnapshots } from './lazy.js';
 import { type GuardRecord, guardRuntime } from './runtime.js';
 import { disarmWhenSettled, isThenable } from './settle.js';
 
@@ -53,7 +54,8 @@ class Guard implements HangGuard, GuardRecord {
   }
 
   openResources(): { type: string; description: string }[] {
-    return openResourcesOf(this.id);
+    if (!mayHaveOpenCreations()) return [];
+    return threadSnapshots.load()?.openResourcesOf(this.id) ?? [];
   }
 
   dumpNow(): DumpResult | undefined {

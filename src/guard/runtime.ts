@@ -9,16 +9,16 @@ import { writeStderr } from '../stderr.js';
 import { isMainThread, threadId } from '../thread.js';
 import { type Armed, WatchdogClient } from '../watchdog/client.js';
 import { PROBES_KEY, probeExpression, State } from '../watchdog/protocol.js';
-import { preloadWaitingDumpWriter, waitingDumpWriter } from './lazy.js';
-import { processFacts, sharedSnapshot, takeSnapshot } from './snapshot.js';
+import { processFacts } from './facts.js';
+import { dumpWriter, threadSnapshots } from './lazy.js';
 
 /** Where the watchdog finds this thread's probes while it holds the thread paused. */
 const PROBES = Symbol.for(PROBES_KEY);
 
 /** What the watchdog evaluates on the paused thread. */
 export interface Probe {
-  /** The guard's site, resources and process facts, as JSON. */
-  snapshot(slot: number, generation: number): string;
+  /** The guard's site, resources and process facts, as JSON; undefined when that code cannot be loaded. */
+  snapshot(slot: number, generation: number): string | undefined;
   /** Ends the process at once: `process.exit` may be replaced (Vitest workers make it throw). */
   exit(code: number): void;
   /**
@@ -89,7 +89,10 @@ class GuardRuntime {
     global[PROBES] ??= Object.create(null) as Record<string, Probe>;
     const probes = global[PROBES];
     const probe: Probe = {
-      snapshot: (slot, generation) => JSON.stringify(takeSnapshot(this.#record(slot, generation))),
+      snapshot: (slot, generation) => {
+        const snapshots = threadSnapshots.load();
+        return snapshots && JSON.stringify(snapshots.takeSnapshot(this.#record(slot, generation)));
+      },
       exit: exitNow,
       claim: (slot, generation) => this.#record(slot, generation) !== undefined && this.#claim(slot),
       timeoutPrototype: TIMEOUT_PROTOTYPE,
@@ -158,9 +161,9 @@ class GuardRuntime {
           ? [{ slot, generation: record.generation }]
           : [],
       );
-    if (waitingDumpWriter()) this.#takeWaiting(asked());
+    if (dumpWriter.load() && threadSnapshots.load()) this.#takeWaiting(asked());
     else {
-      preloadWaitingDumpWriter().then(
+      Promise.all([dumpWriter.preload(), threadSnapshots.preload()]).then(
         () => this.#takeWaiting(asked()),
         (error: unknown) => writeStderr(`hangdump: could not load the dump writer: ${String(error)}\n`),
       );
@@ -176,18 +179,19 @@ class GuardRuntime {
     // Loading the writer and reading the resources take a while the first time: hangdump's own work.
     this.#client.busy();
     try {
-      const writer = waitingDumpWriter();
-      if (!writer) return;
+      const writer = dumpWriter.load();
+      const snapshots = threadSnapshots.load();
+      if (!writer || !snapshots) return;
       const claimed = guards.flatMap(({ slot, generation }) => {
         const record = this.#record(slot, generation);
         const config = this.#client.table.read(slot, generation);
         return record && config && this.#claim(slot) ? [{ record, config }] : [];
       });
       if (claimed.length === 0) return;
-      const shared = sharedSnapshot(claimed.map(({ record }) => record.id));
+      const shared = snapshots.sharedSnapshot(claimed.map(({ record }) => record.id));
       const entries = claimed.map(({ record, config }) => ({
         config,
-        snapshot: takeSnapshot(record, shared),
+        snapshot: snapshots.takeSnapshot(record, shared),
       }));
       const results = writer.writeWaitingDumps(entries, this.#probe, this.#client.busy);
       for (const [index, { record }] of claimed.entries()) this.#dumped(record, results[index]);

@@ -75,3 +75,13 @@ export function creationOf(resource: object): Creation | undefined {
     creations.get(resource) ?? creations.get((resource as { _httpMessage?: object })._httpMessage ?? resource)
   );
 }
+
+/**
+ * Whether a resource recorded here may still be open: a cheap look (Node's list of live handles)
+ * before the close one that describes them, whose code a test worker then loads.
+ */
+export function mayHaveOpenCreations(): boolean {
+  if (parents.length > 0) return true;
+  const handles = (process as { _getActiveHandles?: () => object[] })._getActiveHandles?.() ?? [];
+  return handles.some((handle) => creationOf(handle) !== undefined);
+}

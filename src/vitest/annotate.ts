@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { setTimeout } from 'node:timers';
 import type { RunnerTestCase } from 'vitest';
 import type { DumpResult } from '../dump/result.js';
-import { waitingDumpWriter } from '../guard/lazy.js';
+import { dumpWriter } from '../guard/lazy.js';
 
 /** The part of a test's context that hangdump uses: the task, its timeout signal, its annotations. */
 export interface TestContext {
@@ -42,7 +42,7 @@ export function annotateDump(context: TestContext | undefined, dump: DumpResult)
   let annotation: unknown;
   try {
     // Loaded with the first dump (or now, for a dump the watchdog wrote): not by every test file.
-    const { dumpSummary } = waitingDumpWriter() ?? {};
+    const { dumpSummary } = dumpWriter.load() ?? {};
     if (!dumpSummary) return undefined;
     const body = fs.readFileSync(dump.file).toString('base64');
     if (result && state !== 'run') result.state = 'run';

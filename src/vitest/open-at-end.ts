@@ -1,6 +1,6 @@
 import type { RunnerTestFile } from 'vitest';
-import { waitingDumpWriter } from '../guard/lazy.js';
-import { openCreatedHandles } from '../resources/snapshot.js';
+import { dumpWriter, threadSnapshots } from '../guard/lazy.js';
+import { mayHaveOpenCreations } from '../resources/tracker.js';
 import { OPEN_AT_END_META, type OpenHandle } from './options.js';
 
 /**
@@ -10,9 +10,10 @@ import { OPEN_AT_END_META, type OpenHandle } from './options.js';
  * the live handles; source maps are read only when something is left open.
  */
 export function recordOpenAtEnd(file: RunnerTestFile): void {
-  const open = openCreatedHandles();
+  if (!mayHaveOpenCreations()) return;
+  const open = threadSnapshots.load()?.openCreatedHandles() ?? [];
   if (open.length === 0) return;
-  const positions = waitingDumpWriter()?.userPositions(open.map((handle) => handle.createdAt ?? [])) ?? [];
+  const positions = dumpWriter.load()?.userPositions(open.map((handle) => handle.createdAt ?? [])) ?? [];
   (file.meta as Record<string, unknown>)[OPEN_AT_END_META] = open.map(
     ({ type, description }, index): OpenHandle => {
       const createdAt = positions[index];

@@ -4,7 +4,7 @@
  * every test and hook of the file under a guard.
  */
 import { beforeAll, inject, type RunnerTestFile } from 'vitest';
-import { preloadWaitingDumpWriter } from '../guard/lazy.js';
+import { dumpWriter, threadSnapshots } from '../guard/lazy.js';
 import { guardRuntime, watchFromProcess } from '../guard/runtime.js';
 import { instrumentFile, type RunnerSettings } from './instrument.js';
 import { PROVIDE_KEY, type WorkerOptions } from './options.js';
@@ -41,9 +41,9 @@ if (options.watchedFrom !== undefined) watchFromProcess(options.watchedFrom);
 // Resources are tracked from now on: also those the test file creates while it is imported.
 guardRuntime();
 const getHooks = await loadGetHooks();
-// The vm pools load modules through Vitest's own loader, where the dump writer cannot be loaded
-// synchronously at the moment of a timeout: load it now.
-if (config.pool?.startsWith('vm')) await preloadWaitingDumpWriter();
+// The vm pools load modules through Vitest's own loader, where the dump writer and the snapshot code
+// cannot be loaded synchronously at the moment of a timeout: load them now.
+if (config.pool?.startsWith('vm')) await Promise.all([dumpWriter.preload(), threadSnapshots.preload()]);
 
 // No parameter: Vitest reads a hook's first parameter as a fixture pattern (4.x); the file suite is
 // among the arguments in every version.

@@ -1,5 +1,5 @@
 import type { DumpResult } from '../dump/result.js';
-import { waitingDumpWriter } from '../guard/lazy.js';
+import { dumpWriter } from '../guard/lazy.js';
 
 /**
  * Adds one line to a runner's timeout error: where the test was stuck and where the dump is, so the
@@ -7,7 +7,7 @@ import { waitingDumpWriter } from '../guard/lazy.js';
  */
 export function explainTimeout(error: { message: string; stack?: string }, dump: DumpResult): void {
   // Loaded with the dump: not by every test file.
-  const line = waitingDumpWriter()?.dumpLine(dump);
+  const line = dumpWriter.load()?.dumpLine(dump);
   if (line === undefined) return;
   if (error.message.includes(line)) return;
   const before = error.message;
