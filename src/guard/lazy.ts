@@ -19,26 +19,22 @@ export interface LazyEntry<T> {
 }
 
 /** The build emits each lazy entry beside every bundled file (see scripts/build.mjs). */
-function lazyEntry<T>(entry: string, attach?: (module: T) => void): LazyEntry<T> {
+function lazyEntry<M, T>(entry: string, use: (module: M) => T): LazyEntry<T> {
   let loaded: T | undefined;
-  const use = (module: T): T => {
-    attach?.(module);
-    loaded = module;
-    return module;
-  };
   const load = (): T | undefined => {
     if (loaded) return loaded;
     try {
-      return use(createRequire(import.meta.url)(entry) as T);
+      loaded = use(createRequire(import.meta.url)(entry) as M);
     } catch {
       // Not loadable synchronously here.
-      return undefined;
     }
+    return loaded;
   };
   return {
     load,
     async preload() {
-      return load() ?? loaded ?? use((await import(new URL(entry, import.meta.url).href)) as T);
+      loaded = load() ?? use((await import(new URL(entry, import.meta.url).href)) as M);
+      return loaded;
     },
   };
 }
@@ -47,13 +43,17 @@ function lazyEntry<T>(entry: string, attach?: (module: T) => void): LazyEntry<T>
  * The WAITING dump writer (source maps, rendering, file writing), loaded at the first dump only: a
  * passing run never pays for it. It keeps no state of its own, and may come from another loader.
  */
-export const dumpWriter: LazyEntry<typeof Waiting> = lazyEntry('./dump-waiting.js');
+export const dumpWriter: LazyEntry<typeof Waiting> = lazyEntry(
+  './dump-waiting.js',
+  (module: typeof Waiting) => module,
+);
 
 /**
  * What a guarded thread reads about itself for a dump (its resources described, its pending
  * promises): a test worker loads it at its first dump, or when its code left a handle open, not once
- * per test file. It reads the tracker's records through the view it is handed here.
+ * per test file. Its functions read this runtime's records, handed to it here.
  */
-export const threadSnapshots: LazyEntry<typeof Snapshots> = lazyEntry('./thread-snapshot.js', (module) =>
-  module.attachRuntime({ creationOf, trackedParents, pendingPromisesOf }),
+export const threadSnapshots: LazyEntry<ReturnType<typeof Snapshots.forRuntime>> = lazyEntry(
+  './thread-snapshot.js',
+  (module: typeof Snapshots) => module.forRuntime({ creationOf, trackedParents, pendingPromisesOf }),
 );

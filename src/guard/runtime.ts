@@ -165,7 +165,7 @@ class GuardRuntime {
     else {
       Promise.all([dumpWriter.preload(), threadSnapshots.preload()]).then(
         () => this.#takeWaiting(asked()),
-        (error: unknown) => writeStderr(`hangdump: could not load the dump writer: ${String(error)}\n`),
+        (error: unknown) => writeStderr(`hangdump: could not load the dump code: ${String(error)}\n`),
       );
     }
   }
