@@ -81,7 +81,7 @@ export function creationOf(resource: object): Creation | undefined {
  * before the close one that describes them, whose code a test worker then loads.
  */
 export function mayHaveOpenCreations(): boolean {
-  if (parents.length > 0) return true;
+  if (parents.some((ref) => ref.deref() !== undefined)) return true;
   const handles = (process as { _getActiveHandles?: () => object[] })._getActiveHandles?.() ?? [];
   return handles.some((handle) => creationOf(handle) !== undefined);
 }
