@@ -15,6 +15,10 @@ import { pendingRequests } from './requests.js';
 import { runtimeView } from './runtime-view.js';
 import type { Creation } from './tracker.js';
 
+/** The runtime's records, through the view this code was called with (see runtime-view.ts). */
+const creationOf = (resource: object): Creation | undefined => runtimeView().creationOf(resource);
+const trackedParents = (): object[] => runtimeView().trackedParents();
+
 /**
  * What keeps the guarded thread's event loop busy, read for free at dump time: Node names every live
  * resource (`getActiveResourcesInfo`) and hands out the live handle objects, whose own fields give
@@ -88,7 +92,7 @@ export function snapshotResources(guards: ReadonlySet<number> = new Set()): Reso
 /** The {@link HANDLE_DETAIL_LIMIT} most relevant handles, scored without describing them. */
 function mostRelevant(handles: readonly Described[], guards: ReadonlySet<number>): Described[] {
   const score = (handle: Described): number => {
-    const creation = runtimeView().creationOf(handle);
+    const creation = creationOf(handle);
     return relevance({
       duringGuard: creation?.guard !== undefined && guards.has(creation.guard),
       // Before stacks are mapped, a recorded creation is the best sign of the user's code.
@@ -107,7 +111,7 @@ function mostRelevant(handles: readonly Described[], guards: ReadonlySet<number>
 export function openResourcesOf(guardId: number): { type: string; description: string }[] {
   const { handles, childStdio } = liveHandles();
   return handles
-    .filter((handle) => runtimeView().creationOf(handle)?.guard === guardId && !closing(handle))
+    .filter((handle) => creationOf(handle)?.guard === guardId && !closing(handle))
     .map((handle) => {
       const { type, description } = describeHandle(handle, childStdio);
       return { type, description };
@@ -127,7 +131,7 @@ export function openCreatedHandles(): HandleDetail[] {
   const { handles, childStdio } = liveHandles();
   const open: HandleDetail[] = [];
   for (const handle of handles) {
-    if (handle[NAMED] || !runtimeView().creationOf(handle) || closing(handle)) continue;
+    if (handle[NAMED] || !creationOf(handle) || closing(handle)) continue;
     if (refOf(typeOf(handle), handle) === false) continue;
     Object.defineProperty(handle, NAMED, { value: true });
     open.push(describeHandle(handle, childStdio));
@@ -142,7 +146,7 @@ export function openCreatedHandles(): HandleDetail[] {
 function liveHandles(): { handles: Described[]; childStdio: Map<object, ChildStdio> } {
   const handles = ((process as ProcessWithHandles)._getActiveHandles?.() ?? []) as Described[];
   try {
-    const parents = runtimeView().trackedParents() as Described[];
+    const parents = trackedParents() as Described[];
     const childStdio = childStdioOf(parents.filter((parent) => Array.isArray(parent.spawnargs)));
     const listed = new Set<object>(handles);
     const stdioOpen = new Set(
@@ -176,7 +180,7 @@ function byChild(handles: readonly Described[], childStdio: ReadonlyMap<object, 
 
 /** hangdump's watchdog: a worker whose creator, the first frame outside Node, is hangdump's code. */
 function ownWorker(worker: object): boolean {
-  const creation = runtimeView().creationOf(worker);
+  const creation = creationOf(worker);
   const creator = creation && readFrames(creation.stack).find((frame) => !isNodeInternal(frame.url));
   return creator !== undefined && isOwnCode(creator.url);
 }
@@ -196,10 +200,7 @@ function describeHandle(handle: Described, childStdio: ReadonlyMap<object, Child
   if (ref !== undefined) detail.ref = ref;
   // A child's pipe was created with its child: that is where the user's code made it.
   const stdio = childStdio.get(handle);
-  addCreation(
-    detail,
-    (stdio ? runtimeView().creationOf(stdio.child) : undefined) ?? runtimeView().creationOf(handle),
-  );
+  addCreation(detail, (stdio ? creationOf(stdio.child) : undefined) ?? creationOf(handle));
   return detail;
 }
 
@@ -215,7 +216,7 @@ function carriedRequest(
   try {
     const message = socket._httpMessage;
     if (typeof message !== 'object' || message === null) return undefined;
-    const creation = runtimeView().creationOf(message);
+    const creation = creationOf(message);
     const details = requestDetails(message as Described, creation?.at);
     if (!details) return undefined;
     const request: HandleDetail = {
