@@ -2,7 +2,15 @@
 // and with its setup file. Each integration's whole cost on a real run, start-up and exit included.
 import fs from 'node:fs';
 import path from 'node:path';
-import { alternate, measureProcess, median, projectWithHangdump, smallTests, table } from './lib.mjs';
+import {
+  alternate,
+  instructionColumns,
+  measureProcess,
+  median,
+  projectWithHangdump,
+  smallTests,
+  table,
+} from './lib.mjs';
 
 const ROOT = path.join(import.meta.dirname, '..');
 const CONFIGS = {
@@ -72,20 +80,19 @@ export function benchJestSuite(rounds = 7, files = 24, testsPerFile = 100) {
     const medians = alternate(cases, rounds);
     const base = medians['without hangdump'];
     const cpuBase = median(cpu['without hangdump'] ?? []);
-    const countBase = counts['without hangdump'].length > 0 && median(counts['without hangdump']);
+    const instructions = instructionColumns(counts, 'without hangdump');
     table(
-      `A Jest 30 suite: ${files * testsPerFile} tests in ${files} files, 2 workers (median of ${rounds} alternated runs; goal: <= 1.03x)${countBase ? '; user-space instructions of all its processes (perf stat)' : ''}`,
-      ['case', 'wall ms', 'ratio', 'CPU ms', 'ratio', ...(countBase ? ['instructions', 'ratio'] : [])],
+      `A Jest 30 suite: ${files * testsPerFile} tests in ${files} files, 2 workers (median of ${rounds} alternated runs; goal: <= 1.03x)${instructions.title}`,
+      ['case', 'wall ms', 'ratio', 'CPU ms', 'ratio', ...instructions.header],
       Object.entries(medians).map(([name, ms]) => {
         const used = median(cpu[name] ?? []);
-        const count = countBase && median(counts[name]);
         return [
           name,
           ms.toFixed(0),
           `${(ms / base).toFixed(3)}x`,
           used ? used.toFixed(0) : '-',
           used ? `${(used / cpuBase).toFixed(3)}x` : '-',
-          ...(count ? [`${(count / 1e9).toFixed(2)} G`, `${(count / countBase).toFixed(3)}x`] : []),
+          ...instructions.cells(name),
         ];
       }),
     );

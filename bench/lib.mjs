@@ -67,6 +67,22 @@ export function measureProcess(args, { spawnWith = process.execPath, ...options 
   }
 }
 
+/**
+ * The instruction columns of a table, from the counts `measureProcess` gave each case (none where
+ * `perf` is missing): a note for the title, the header cells, and each case's cells against `base`.
+ */
+export function instructionColumns(counts, base) {
+  const baseCount = counts[base]?.length > 0 ? median(counts[base]) : undefined;
+  return {
+    title: baseCount ? '; user-space instructions of all its processes (perf stat)' : '',
+    header: baseCount ? ['instructions', 'ratio'] : [],
+    cells(name) {
+      const count = baseCount && counts[name]?.length > 0 ? median(counts[name]) : undefined;
+      return count ? [`${(count / 1e9).toFixed(2)} G`, `${(count / baseCount).toFixed(3)}x`] : [];
+    },
+  };
+}
+
 /** Prints a titled table of rows (arrays of cells). */
 export function table(title, header, rows) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));

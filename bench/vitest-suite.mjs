@@ -3,7 +3,14 @@
 // and one file of many tests (per-test costs show).
 import fs from 'node:fs';
 import path from 'node:path';
-import { alternate, measureProcess, median, projectWithHangdump, smallTests, table } from './lib.mjs';
+import {
+  alternate,
+  instructionColumns,
+  measureProcess,
+  projectWithHangdump,
+  smallTests,
+  table,
+} from './lib.mjs';
 
 const ROOT = path.join(import.meta.dirname, '..');
 
@@ -57,20 +64,17 @@ function benchSuite(title, files, testsPerFile, rounds) {
       rounds,
     );
     const base = medians['without hangdump'];
-    const baseCount = counts['without hangdump'].length > 0 && median(counts['without hangdump']);
+    const instructions = instructionColumns(counts, 'without hangdump');
     const perTestUs = (name) => (((medians[name] - base) * 1000) / (files * testsPerFile)).toFixed(0);
     table(
-      `${title}: ${files * testsPerFile} tests in ${files} file(s), wall ms (median of ${rounds} alternated runs; goal: <= 3%)${baseCount ? '; user-space instructions of all its processes (perf stat)' : ''}`,
-      ['case', 'ms', 'ratio', ...(baseCount ? ['instructions', 'ratio'] : [])],
-      Object.entries(medians).map(([name, ms]) => {
-        const count = baseCount && median(counts[name]);
-        return [
-          name,
-          ms.toFixed(0),
-          `${(ms / base).toFixed(3)}x`,
-          ...(count ? [`${(count / 1e9).toFixed(2)} G`, `${(count / baseCount).toFixed(3)}x`] : []),
-        ];
-      }),
+      `${title}: ${files * testsPerFile} tests in ${files} file(s), wall ms (median of ${rounds} alternated runs; goal: <= 3%)${instructions.title}`,
+      ['case', 'ms', 'ratio', ...instructions.header],
+      Object.entries(medians).map(([name, ms]) => [
+        name,
+        ms.toFixed(0),
+        `${(ms / base).toFixed(3)}x`,
+        ...instructions.cells(name),
+      ]),
     );
     console.log(
       `  (${perTestUs('with the plugin')} µs more per test, start-up included; ${perTestUs('with the plugin, promises: true')} µs with promises: true)`,
