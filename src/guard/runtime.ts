@@ -133,7 +133,9 @@ class GuardRuntime {
     const record = this.#record(armed.slot, armed.generation);
     if (record) {
       this.#records[armed.slot] = undefined;
-      this.#armed.splice(this.#armed.lastIndexOf(record), 1);
+      // Guards mostly end in the reverse order of their arming: no `splice` (and its array) then.
+      if (this.#armed.at(-1) === record) this.#armed.pop();
+      else this.#armed.splice(this.#armed.lastIndexOf(record), 1);
       this.#stopWatchingPromises(record);
     }
     this.#client.disarm(armed);

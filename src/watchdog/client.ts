@@ -89,22 +89,12 @@ export class WatchdogClient {
     const slot = this.#free.pop() ?? this.#grow();
     const armedAt = now();
     const deadline = Math.ceil(armedAt + options.budgetMs);
-    const generation = this.table.arm(slot, deadline, {
-      budgetMs: options.budgetMs,
-      armedAt: Math.floor(armedAt),
-      onBlocked: options.onBlocked,
-      exitCode: options.exitCode,
-      label: options.label ?? '',
-      path: options.path,
-    });
+    const generation = this.table.arm(slot, deadline, Math.floor(armedAt), options);
     const control = this.table.control;
     const grown = slot >= Atomics.load(control, Control.HIGH_WATER);
     if (grown) Atomics.store(control, Control.HIGH_WATER, slot + 1);
     if (this.#mirror) {
-      this.#mirrored((mirror) => {
-        mirror.writeSlot(this.table, slot, options.path);
-        if (grown) mirror.writeControl(this.table);
-      });
+      this.#mirrorSlot(this.#mirror, slot, options.path, grown);
     } else if (deadline < Atomics.load(control, Control.NEXT_WAKE)) {
       Atomics.add(control, Control.WAKE, 1);
       Atomics.notify(control, Control.WAKE);
@@ -155,6 +145,16 @@ export class WatchdogClient {
     if (due) this.#handlers.onWaiting();
   }
 
+  /** Writes an armed slot to the mirror (not through `#mirrored`: a closure per arm is garbage per arm). */
+  #mirrorSlot(mirror: TableMirror, slot: number, path: string | undefined, grown: boolean): void {
+    try {
+      mirror.writeSlot(this.table, slot, path);
+      if (grown) mirror.writeControl(this.table);
+    } catch (error) {
+      this.#mirrorFailed(error);
+    }
+  }
+
   /**
    * Runs a write to the mirror. A mirror that fails (a full disk) is hangdump's own trouble: the
    * watchdog thread takes over, as if there had been no watching process.
@@ -165,12 +165,17 @@ export class WatchdogClient {
     try {
       write(mirror);
     } catch (error) {
-      this.#mirror = undefined;
-      writeStderr(
-        `hangdump: the watchdog's table could not be written (${String(error)}); watching from a thread\n`,
-      );
-      this.#startThread();
+      this.#mirrorFailed(error);
     }
+  }
+
+  /** A mirror that failed is dropped, and the watchdog thread takes over. */
+  #mirrorFailed(error: unknown): void {
+    this.#mirror = undefined;
+    writeStderr(
+      `hangdump: the watchdog's table could not be written (${String(error)}); watching from a thread\n`,
+    );
+    this.#startThread();
   }
 
   #startThread(): void {

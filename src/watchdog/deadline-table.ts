@@ -22,22 +22,35 @@ export interface SlotConfig {
   path: string | undefined;
 }
 
-/** What an armer writes into a slot. */
+/** What an armer writes into a slot, besides its deadline and the moment it was armed. */
 export interface SlotInput {
   budgetMs: number;
-  armedAt: number;
   onBlocked: OnBlocked;
   exitCode: number;
-  label: string;
+  label: string | undefined;
+  path: string | undefined;
+}
+
+/**
+ * One slot's place in its page, made at the slot's first use and kept: arming runs twice per test,
+ * and views made per call would be garbage per call.
+ */
+interface SlotView {
+  /** The page's words; the slot's start at `base`. */
+  words: Int32Array;
+  base: number;
+  /** The slot's bytes: its words, then its label, then its path. */
+  bytes: Uint8Array;
+  labelBytes: Uint8Array;
+  pathBytes: Uint8Array;
+  /** What the armer last encoded into the slot (the armer's side only). */
+  label: string | undefined;
   path: string | undefined;
 }
 
 interface Page {
   words: Int32Array;
   bytes: Uint8Array;
-  /** What the armer last encoded into each slot (the armer's side only). */
-  labels: (string | undefined)[];
-  paths: (string | undefined)[];
 }
 
 const encoder = new TextEncoder();
@@ -50,6 +63,7 @@ const decoder = new TextDecoder();
 export class DeadlineTable {
   readonly control: Int32Array;
   readonly #pages: Page[] = [];
+  readonly #views: SlotView[] = [];
 
   /** Over shared memory; or over a private copy (a mirror read back from its file). */
   constructor(control: ArrayBufferLike, pages: ArrayBufferLike[] = []) {
@@ -66,7 +80,7 @@ export class DeadlineTable {
   }
 
   addPage(buffer: ArrayBufferLike): void {
-    this.#pages.push({ words: new Int32Array(buffer), bytes: new Uint8Array(buffer), labels: [], paths: [] });
+    this.#pages.push({ words: new Int32Array(buffer), bytes: new Uint8Array(buffer) });
   }
 
   get capacity(): number {
@@ -74,34 +88,24 @@ export class DeadlineTable {
   }
 
   /** Writes a guard into `slot` and returns its generation. The deadline is stored last. */
-  arm(slot: number, deadline: number, input: SlotInput): number {
-    const page = this.#pages[(slot / SLOTS_PER_PAGE) | 0] as Page;
-    const { words, bytes } = page;
-    const index = slot % SLOTS_PER_PAGE;
-    const base = (index * SLOT_BYTES) / 4;
+  arm(slot: number, deadline: number, armedAt: number, input: SlotInput): number {
+    const view = this.#view(slot);
+    const { words, base } = view;
     const generation = (words[base + Slot.GENERATION] as number) + 1;
     words[base + Slot.BUDGET_MS] = input.budgetMs;
     words[base + Slot.POLICY] = (input.onBlocked === 'continue' ? 1 : 0) | (input.exitCode << 8);
-    words[base + Slot.ARMED_AT] = input.armedAt;
+    words[base + Slot.ARMED_AT] = armedAt;
     // Strings are encoded only when they differ from what the slot holds: a runner re-arms the same
     // slot test after test, often with the same path.
-    const strings = base * 4 + Slot.WORDS * 4;
-    if (page.labels[index] !== input.label) {
-      page.labels[index] = input.label;
-      words[base + Slot.LABEL_BYTES] = encoder.encodeInto(
-        input.label,
-        bytes.subarray(strings, strings + LABEL_CAPACITY),
-      ).written;
+    const label = input.label ?? '';
+    if (view.label !== label) {
+      view.label = label;
+      words[base + Slot.LABEL_BYTES] = encoder.encodeInto(label, view.labelBytes).written;
     }
-    if (page.paths[index] !== input.path) {
-      page.paths[index] = input.path;
+    if (view.path !== input.path) {
+      view.path = input.path;
       words[base + Slot.PATH_BYTES] =
-        input.path === undefined
-          ? -1
-          : encoder.encodeInto(
-              input.path,
-              bytes.subarray(strings + LABEL_CAPACITY, strings + LABEL_CAPACITY + PATH_CAPACITY),
-            ).written;
+        input.path === undefined ? -1 : encoder.encodeInto(input.path, view.pathBytes).written;
     }
     Atomics.store(words, base + Slot.GENERATION, generation);
     Atomics.store(words, base + Slot.DEADLINE, deadline);
@@ -110,7 +114,7 @@ export class DeadlineTable {
 
   /** Frees `slot` if it still holds `generation`. */
   disarm(slot: number, generation: number): void {
-    const { words, base } = this.#locate(slot);
+    const { words, base } = this.#view(slot);
     if (Atomics.load(words, base + Slot.GENERATION) === generation) {
       Atomics.store(words, base + Slot.DEADLINE, State.FREE);
     }
@@ -118,43 +122,41 @@ export class DeadlineTable {
 
   /** The whole of one slot as bytes (words, then label, then path), for a mirror. */
   slotBytes(slot: number): Uint8Array {
-    const { bytes, base } = this.#locate(slot);
-    return bytes.subarray(base * 4, base * 4 + SLOT_BYTES);
+    return this.#view(slot).bytes;
   }
 
   /** How many bytes of the slot's label region are in use. */
   labelLength(slot: number): number {
-    const { words, base } = this.#locate(slot);
+    const { words, base } = this.#view(slot);
     return words[base + Slot.LABEL_BYTES] as number;
   }
 
   deadline(slot: number): number {
-    const { words, base } = this.#locate(slot);
+    const { words, base } = this.#view(slot);
     return Atomics.load(words, base + Slot.DEADLINE);
   }
 
   generation(slot: number): number {
-    const { words, base } = this.#locate(slot);
+    const { words, base } = this.#view(slot);
     return Atomics.load(words, base + Slot.GENERATION);
   }
 
   /** Moves a slot from one deadline or state to another; false if it changed meanwhile (disarmed, re-armed). */
   transition(slot: number, from: number, to: number): boolean {
-    const { words, base } = this.#locate(slot);
+    const { words, base } = this.#view(slot);
     return Atomics.compareExchange(words, base + Slot.DEADLINE, from, to) === from;
   }
 
   budgetMs(slot: number): number {
-    const { words, base } = this.#locate(slot);
+    const { words, base } = this.#view(slot);
     return words[base + Slot.BUDGET_MS] as number;
   }
 
   /** Reads a slot; undefined if it no longer holds `generation` (re-armed while being read). */
   read(slot: number, generation: number): SlotConfig | undefined {
-    const { words, bytes, base } = this.#locate(slot);
+    const { words, base, labelBytes, pathBytes } = this.#view(slot);
     if (Atomics.load(words, base + Slot.GENERATION) !== generation) return undefined;
-    const strings = base * 4 + Slot.WORDS * 4;
-    const pathBytes = words[base + Slot.PATH_BYTES] as number;
+    const pathLength = words[base + Slot.PATH_BYTES] as number;
     const policy = words[base + Slot.POLICY] as number;
     const config: SlotConfig = {
       deadline: Atomics.load(words, base + Slot.DEADLINE),
@@ -164,18 +166,33 @@ export class DeadlineTable {
       onBlocked: policy & 1 ? 'continue' : 'exit',
       exitCode: (policy >> 8) & 0xff,
       // TextDecoder refuses views of shared memory: decode a private copy.
-      label: decoder.decode(bytes.slice(strings, strings + (words[base + Slot.LABEL_BYTES] as number))),
+      label: decoder.decode(labelBytes.slice(0, words[base + Slot.LABEL_BYTES] as number)),
       path:
-        pathBytes <= 0 // no path (an empty one is never armed)
+        pathLength <= 0 // no path (an empty one is never armed)
           ? undefined
-          : decoder.decode(bytes.slice(strings + LABEL_CAPACITY, strings + LABEL_CAPACITY + pathBytes)),
+          : decoder.decode(pathBytes.slice(0, pathLength)),
     };
     return Atomics.load(words, base + Slot.GENERATION) === generation ? config : undefined;
   }
 
-  #locate(slot: number): { words: Int32Array; bytes: Uint8Array; base: number } {
+  #view(slot: number): SlotView {
+    const known = this.#views[slot];
+    if (known) return known;
     const page = this.#pages[Math.floor(slot / SLOTS_PER_PAGE)];
     if (page === undefined) throw new RangeError(`hangdump: no deadline slot ${slot}`);
-    return { words: page.words, bytes: page.bytes, base: ((slot % SLOTS_PER_PAGE) * SLOT_BYTES) / 4 };
+    const offset = (slot % SLOTS_PER_PAGE) * SLOT_BYTES;
+    const bytes = page.bytes.subarray(offset, offset + SLOT_BYTES);
+    const strings = Slot.WORDS * 4;
+    const view: SlotView = {
+      words: page.words,
+      base: offset / 4,
+      bytes,
+      labelBytes: bytes.subarray(strings, strings + LABEL_CAPACITY),
+      pathBytes: bytes.subarray(strings + LABEL_CAPACITY, strings + LABEL_CAPACITY + PATH_CAPACITY),
+      label: undefined,
+      path: undefined,
+    };
+    this.#views[slot] = view;
+    return view;
   }
 }
