@@ -2,6 +2,7 @@
 // watchdog's entry beside it), then emits the type declarations into dist/types/. Bundling matters:
 // a test runner loads hangdump once per worker process, and one module loads far faster than thirty.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -61,6 +62,35 @@ for (const [group, { minify, entries }] of GROUPS.entries()) {
     chunkNames: `chunk${group}-[hash]`,
     logLevel: 'warning',
   });
+}
+// A Vitest worker's whole share of hangdump as one script, which src/vitest/engine-loader.ts compiles
+// with a V8 code cache: CommonJS, as a script's code cache needs a script; its `import.meta.url` and
+// its `vitest` import are handed in by the loader, its dynamic imports become `require` (of ES modules).
+await build({
+  entryPoints: { 'vitest-engine': 'src/vitest/engine.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20.19',
+  packages: 'external',
+  minify: true,
+  sourcemap: true,
+  define: { 'import.meta.url': '__hangdump_url' },
+  supported: { 'dynamic-import': false },
+  logLevel: 'warning',
+});
+// The loader names its cache by a hash of the script: a cache is never used for another script.
+const ENGINE_HASH = 'ENGINE_HASH_PLACEHOLDER';
+const engineHash = createHash('sha256')
+  .update(fs.readFileSync('dist/vitest-engine.cjs'))
+  .digest('hex')
+  .slice(0, ENGINE_HASH.length);
+for (const file of fs.readdirSync('dist').filter((name) => name.endsWith('.js'))) {
+  const source = fs.readFileSync(`dist/${file}`, 'utf8');
+  if (source.includes(ENGINE_HASH))
+    fs.writeFileSync(`dist/${file}`, source.replaceAll(ENGINE_HASH, engineHash));
 }
 if (fs.existsSync('dist/cli.js')) fs.chmodSync('dist/cli.js', 0o755);
 // Jest runs setup files through its CommonJS registry, which cannot load ES modules: `hangdump/jest`

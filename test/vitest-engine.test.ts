@@ -26,3 +26,27 @@ test('dumpOnHang inside real Vitest (forks pool) shows TypeScript positions', as
   // Vitest fails the WAITING test by its own timeout: the run goes on and ends.
   expect(result.stdout + result.stderr).toMatch(/Test timed out in 2500ms/);
 });
+
+test('a test guarded by hand under the plugin: one runtime in the worker, and a dump for each guard', async () => {
+  const result = await run(NODE, [
+    VITEST,
+    'run',
+    '--root',
+    'test/fixtures/vitest-basic',
+    '--config',
+    'plugin.config.ts',
+  ]);
+  expect(result.code).toBe(1);
+  const dumps = result.dumps();
+  const own = dumps.find((d) => d.json.label === 'asks a silent server');
+  const plugin = dumps.find((d) => d.json.label === 'waiting.test.ts > asks a server that never answers');
+  expect(own?.json).toMatchObject({ class: 'WAITING', budgetMs: 1000 });
+  expect(plugin?.json).toMatchObject({ class: 'WAITING', budgetMs: 2500 });
+  // Each dump leaves out its own runtime's heartbeat: a second runtime's would be listed as a timer.
+  for (const dump of [own, plugin]) {
+    expect(dump?.json.resources.timers.filter((timer) => timer.repeat)).toEqual([]);
+    expect(dump?.json.resources.handles.map((h) => h.type)).toEqual(
+      expect.arrayContaining(['Server', 'Socket']),
+    );
+  }
+});

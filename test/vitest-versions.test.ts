@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { EXPECTED_DUMPS, reportedAnnotations } from './fixtures/vitest-plugin/expected.js';
@@ -53,6 +54,28 @@ test('vitest3: WAITING dumps are attached to their tests as annotations', async 
     'client > has a custom timeout',
     'setup that hangs > never starts',
   ]);
+});
+
+test('vitest3: a worker compiles hangdump from a code cache, made by a first run and again when V8 rejects it', async () => {
+  const project = runnerProject('vitest3', 'vitest-plugin');
+  const vitest = path.join(ROOT, 'test/runners/vitest3/node_modules/vitest/vitest.mjs');
+  const cacheDir = path.join(ROOT, 'test/runners/vitest3/node_modules/.cache/hangdump');
+  fs.rmSync(cacheDir, { recursive: true, force: true });
+  const runPassing = async () =>
+    expect((await run(NODE, [vitest, 'run', '--root', project, 'passing'])).code).toBe(0);
+  await runPassing();
+  const files = fs.readdirSync(cacheDir);
+  expect(files).toEqual([expect.stringMatching(new RegExp(`^[0-9a-f]{23}-v[\\d.]+-${process.arch}\\.v8$`))]);
+  const cache = path.join(cacheDir, files[0] as string);
+  // Not a code cache at all: V8 rejects it, the run goes on, and the first file's worker makes it again.
+  fs.writeFileSync(cache, 'not a code cache');
+  await runPassing();
+  expect(fs.statSync(cache).size).toBeGreaterThan(10_000);
+  // One V8 accepts is used as it is.
+  const { mtimeMs } = fs.statSync(cache);
+  await runPassing();
+  expect(fs.statSync(cache).mtimeMs).toBe(mtimeMs);
+  expect(fs.readdirSync(cacheDir)).toEqual(files);
 });
 
 function waitingHeadlines(dumps: Dump[]): string[] {

@@ -10,6 +10,7 @@ import {
 import { mayHaveOpenCreations } from '../resources/tracker.js';
 import { type CapturedStack, captureStack } from '../stack/capture.js';
 import type { Armed } from '../watchdog/client.js';
+import { type Engine, registeredEngine } from './engine.js';
 import { threadSnapshots } from './lazy.js';
 import { type GuardRecord, guardRuntime } from './runtime.js';
 import { disarmWhenSettled, isThenable } from './settle.js';
@@ -82,8 +83,16 @@ class Guard implements HangGuard, GuardRecord {
  * @throws {TypeError | RangeError} for bad input, naming the option.
  */
 export function armHangDump(secondsOrOptions: number | HangDumpOptions): HangGuard {
+  const engine = otherEngine();
+  if (engine) return engine.armHangDump(secondsOrOptions);
   const options = resolveOptions(secondsOrOptions);
   return new Guard(options, options.label === undefined ? captureStack(armHangDump) : undefined);
+}
+
+/** The runtime this thread runs when it is another copy of this code (see engine.ts). */
+function otherEngine(): Engine | undefined {
+  const engine = registeredEngine();
+  return engine?.armHangDump === armHangDump ? undefined : engine;
 }
 
 /**
@@ -115,6 +124,8 @@ export function dumpOnHang<F extends (...args: never[]) => unknown>(
   secondsOrOptions: number | HangDumpOptions,
   fn: F,
 ): F {
+  const engine = otherEngine();
+  if (engine) return engine.dumpOnHang(secondsOrOptions, fn);
   const options = resolveOptions(secondsOrOptions);
   if (typeof fn !== 'function') {
     throw invalidOption(TypeError, `Expected a function to guard, got ${describeValue(fn)}.`);
