@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { writeSync } from 'node:fs';
 
 /**
  * A line on fd 2, never throwing (a closed or full stderr must not break the guarded code). Written
@@ -7,7 +7,7 @@ import fs from 'node:fs';
  */
 export function writeStderr(line: string): void {
   try {
-    fs.writeSync(2, line);
+    writeSync(2, line);
   } catch {
     // Nowhere left to say it.
   }

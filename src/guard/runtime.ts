@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { closeSync } from 'node:fs';
 import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from 'node:timers';
 import type { DumpResult } from '../dump/result.js';
 import type { ResolvedOptions } from '../options.js';
@@ -60,7 +60,7 @@ const reallyExit = (process as unknown as { reallyExit: (code: number) => void }
  */
 function exitNow(code: number): void {
   try {
-    fs.closeSync(2);
+    closeSync(2);
   } catch {
     // Already closed.
   }

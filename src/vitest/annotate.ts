@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { setTimeout } from 'node:timers';
 import type { RunnerTestCase } from 'vitest';
 import type { DumpResult } from '../dump/result.js';
@@ -44,7 +44,7 @@ export function annotateDump(context: TestContext | undefined, dump: DumpResult)
     // Loaded with the first dump (or now, for a dump the watchdog wrote): not by every test file.
     const { dumpSummary } = dumpWriter.load() ?? {};
     if (!dumpSummary) return undefined;
-    const body = fs.readFileSync(dump.file).toString('base64');
+    const body = readFileSync(dump.file).toString('base64');
     if (result && state !== 'run') result.state = 'run';
     annotation = context.annotate(dumpSummary(dump), ANNOTATION_TYPE, { body, contentType: 'text/plain' });
   } catch {

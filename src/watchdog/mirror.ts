@@ -1,5 +1,15 @@
-import fs from 'node:fs';
-import path from 'node:path';
+import {
+  closeSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
 import type { ProcessFacts } from '../dump/model.js';
 import { DeadlineTable } from './deadline-table.js';
 import {
@@ -50,17 +60,17 @@ export class TableMirror {
 
   /** Creates the table file and then, atomically, its info file (which announces it); throws on failure. */
   static create(dir: string, name: string, info: MirrorInfo): TableMirror {
-    const base = path.join(dir, name);
-    const fd = fs.openSync(`${base}${TABLE_SUFFIX}`, 'w+', 0o600);
+    const base = join(dir, name);
+    const fd = openSync(`${base}${TABLE_SUFFIX}`, 'w+', 0o600);
     const temporary = `${base}.tmp`;
-    fs.writeFileSync(temporary, JSON.stringify(info), { mode: 0o600 });
-    fs.renameSync(temporary, `${base}${INFO_SUFFIX}`);
+    writeFileSync(temporary, JSON.stringify(info), { mode: 0o600 });
+    renameSync(temporary, `${base}${INFO_SUFFIX}`);
     return new TableMirror(fd);
   }
 
   /** At each heartbeat: the control block, and the slots freed since the last one. */
   writeControl(table: DeadlineTable): void {
-    fs.writeSync(this.#fd, new Uint8Array(table.control.buffer), 0, Control.WORDS * 4, 0);
+    writeSync(this.#fd, new Uint8Array(table.control.buffer), 0, Control.WORDS * 4, 0);
     for (const slot of this.#freed) this.writeState(table, slot);
     this.#freed.clear();
   }
@@ -72,10 +82,10 @@ export class TableMirror {
     if (this.#paths[slot] !== path || !(slot in this.#paths)) {
       this.#paths[slot] = path;
       const at = Slot.WORDS * 4 + LABEL_CAPACITY;
-      fs.writeSync(this.#fd, bytes, at, PATH_CAPACITY, offset + at);
+      writeSync(this.#fd, bytes, at, PATH_CAPACITY, offset + at);
     }
     this.#freed.delete(slot);
-    fs.writeSync(this.#fd, bytes, 0, Slot.WORDS * 4 + table.labelLength(slot), offset);
+    writeSync(this.#fd, bytes, 0, Slot.WORDS * 4 + table.labelLength(slot), offset);
   }
 
   /** A freed slot, written at the next heartbeat. */
@@ -85,7 +95,7 @@ export class TableMirror {
 
   /** Just the slot's first word: its deadline or state, after a transition. */
   writeState(table: DeadlineTable, slot: number): void {
-    fs.writeSync(this.#fd, table.slotBytes(slot), 0, 4, HEADER_BYTES + slot * SLOT_BYTES);
+    writeSync(this.#fd, table.slotBytes(slot), 0, 4, HEADER_BYTES + slot * SLOT_BYTES);
   }
 }
 
@@ -100,8 +110,7 @@ export interface MirroredProcess {
 /** The guarded processes announced in `dir`. */
 export function listMirrors(dir: string): string[] {
   try {
-    return fs
-      .readdirSync(dir)
+    return readdirSync(dir)
       .filter((file) => file.endsWith(INFO_SUFFIX))
       .map((file) => file.slice(0, -INFO_SUFFIX.length));
   } catch {
@@ -112,7 +121,7 @@ export function listMirrors(dir: string): string[] {
 /** Reads the info of a guarded process; undefined when it is unreadable. */
 export function readMirrorInfo(dir: string, name: string): MirrorInfo | undefined {
   try {
-    return JSON.parse(fs.readFileSync(path.join(dir, `${name}${INFO_SUFFIX}`), 'utf8')) as MirrorInfo;
+    return JSON.parse(readFileSync(join(dir, `${name}${INFO_SUFFIX}`), 'utf8')) as MirrorInfo;
   } catch {
     return undefined;
   }
@@ -125,29 +134,28 @@ export function readMirrorInfo(dir: string, name: string): MirrorInfo | undefine
 export function readMirrorTable(dir: string, name: string): DeadlineTable | undefined {
   let fd: number;
   try {
-    fd = fs.openSync(path.join(dir, `${name}${TABLE_SUFFIX}`), 'r');
+    fd = openSync(join(dir, `${name}${TABLE_SUFFIX}`), 'r');
   } catch {
     return undefined;
   }
   try {
     const control = new Int32Array(Control.WORDS);
-    if (fs.readSync(fd, control, 0, control.byteLength, 0) < control.byteLength) return undefined;
+    if (readSync(fd, control, 0, control.byteLength, 0) < control.byteLength) return undefined;
     const slots = Math.max(0, control[Control.HIGH_WATER] as number);
     const pages = Array.from({ length: Math.ceil(slots / SLOTS_PER_PAGE) }, (_, index) => {
       const page = new Uint8Array(Math.min(PAGE_BYTES, (slots - index * SLOTS_PER_PAGE) * SLOT_BYTES));
-      fs.readSync(fd, page, 0, page.byteLength, HEADER_BYTES + index * PAGE_BYTES);
+      readSync(fd, page, 0, page.byteLength, HEADER_BYTES + index * PAGE_BYTES);
       return page.buffer;
     });
     return new DeadlineTable(control.buffer, pages);
   } catch {
     return undefined;
   } finally {
-    fs.closeSync(fd);
+    closeSync(fd);
   }
 }
 
 /** Forgets a guarded process that has ended. */
 export function removeMirror(dir: string, name: string): void {
-  for (const suffix of [INFO_SUFFIX, TABLE_SUFFIX])
-    fs.rmSync(path.join(dir, `${name}${suffix}`), { force: true });
+  for (const suffix of [INFO_SUFFIX, TABLE_SUFFIX]) rmSync(join(dir, `${name}${suffix}`), { force: true });
 }
