@@ -5,6 +5,7 @@ import { disarmWhenSettled } from '../guard/settle.js';
 import { budgetOfTimeout, DEFAULTS, type RunnerOptions } from '../options.js';
 import { annotateDump, type TestContext } from './annotate.js';
 import { runConcurrentTestsApart, setRunningGuard } from './concurrent.js';
+import type { AtFileEnd } from './file-turns.js';
 import { type HookKind, hookLabel, testLabel } from './labels.js';
 import { recordOpenAtEnd } from './open-at-end.js';
 import { LEFTOVERS_META, type WorkerOptions } from './options.js';
@@ -27,6 +28,8 @@ export interface InstrumentContext {
   getHooks: typeof getHooks;
   options: WorkerOptions;
   settings: RunnerSettings;
+  /** How to act once the file has ended (see file-turns.ts and `lastAfterAll`). */
+  atEnd: AtFileEnd;
 }
 
 /** The context, and the options every guard of the file shares, resolved once: arming runs twice per test. */
@@ -61,9 +64,7 @@ export function instrumentFile(file: RunnerTestFile, instrument: InstrumentConte
   const context: FileContext = { ...instrument, runner };
   instrumentSuite(file, context);
   guardRunDeadline(file, context);
-  if (context.options.leftovers !== false) {
-    runLast(file, context, () => recordOpenAtEnd(file));
-  }
+  if (context.options.leftovers !== false) context.atEnd(file, () => recordOpenAtEnd(file));
 }
 
 /**
@@ -75,14 +76,22 @@ function guardRunDeadline(file: RunnerTestFile, context: FileContext): void {
   const remainingMs = options.runDeadlineAt === undefined ? undefined : options.runDeadlineAt - Date.now();
   if (remainingMs === undefined || remainingMs <= 0) return;
   const guard = armFor(`${file.name} [run deadline]`, remainingMs, context);
-  if (guard) runLast(file, context, () => guard.disarm());
+  if (guard) context.atEnd(file, () => guard.disarm());
 }
 
-/** Adds `hook` as the last of the file's `afterAll` hooks ('stack' runs them last-registered first). */
-function runLast(file: RunnerTestFile, { getHooks, settings }: InstrumentContext, hook: () => void): void {
-  const hooks = getHooks(file) as unknown as Hooks;
-  if (settings.hookSequence === 'stack') hooks.afterAll.unshift(mark(hook));
-  else hooks.afterAll.push(mark(hook));
+/**
+ * Where the runner cannot end a file for hangdump: adds each callback as the last of the file's
+ * `afterAll` hooks ('stack' runs them last-registered first).
+ */
+export function lastAfterAll({
+  getHooks,
+  settings,
+}: Pick<InstrumentContext, 'getHooks' | 'settings'>): AtFileEnd {
+  return (file, hook) => {
+    const hooks = getHooks(file) as unknown as Hooks;
+    if (settings.hookSequence === 'stack') hooks.afterAll.unshift(mark(hook));
+    else hooks.afterAll.push(mark(hook));
+  };
 }
 
 function instrumentSuite(suite: Suite, context: FileContext): void {

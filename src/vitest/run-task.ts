@@ -1,7 +1,7 @@
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest';
-import * as vitest from 'vitest';
 import type { HangGuard } from '../guard/api.js';
 import type { TestContext } from './annotate.js';
+import { extensibleRunner } from './runner-api.js';
 import { isTimeout } from './timeout-message.js';
 
 /** How the tests of one suite are put under a guard and taken out of it. */
@@ -21,18 +21,9 @@ export interface TestTurns {
 }
 
 type Suite = RunnerTestSuite | RunnerTestFile;
-type TestFn = () => unknown;
 
 /** Where hangdump keeps the suites' turns: on Vitest's `TestRunner.prototype`, beside its `runTask`. */
 const TURNS = Symbol.for('hangdump.vitest.testTurns');
-
-interface TestRunnerClass {
-  getTestFn?: (test: RunnerTestCase) => TestFn | undefined;
-  prototype: {
-    runTask?: (test: RunnerTestCase) => unknown;
-    [TURNS]?: WeakMap<Suite, TestTurns>;
-  };
-}
 
 /**
  * Arms the tests of `suite` from the runner itself rather than from a `beforeEach`/`afterEach` pair:
@@ -42,7 +33,7 @@ interface TestRunnerClass {
  * that cannot be done: Vitest 3.2 and 4.0, a custom runner, or a runner with a `runTask` of its own.
  */
 export function armFromRunner(suite: Suite, turns: TestTurns, customRunner: boolean): boolean {
-  const turnsOf = customRunner ? undefined : runnerTurns();
+  const turnsOf = runnerTurns(customRunner);
   turnsOf?.set(suite, turns);
   return turnsOf !== undefined;
 }
@@ -53,12 +44,11 @@ export function armFromRunner(suite: Suite, turns: TestTurns, customRunner: bool
  * runner class (the setup file is evaluated once per test file) finds them there, rather than a
  * `runTask` it did not make. (In the vm pools each test file has a runner class of its own.)
  */
-function runnerTurns(): WeakMap<Suite, TestTurns> | undefined {
-  const TestRunner = (vitest as unknown as { TestRunner?: TestRunnerClass }).TestRunner;
-  const getTestFn = TestRunner?.getTestFn;
-  if (!TestRunner || typeof getTestFn !== 'function') return undefined;
-  const prototype = TestRunner.prototype;
-  if (prototype[TURNS]) return prototype[TURNS];
+function runnerTurns(customRunner: boolean): WeakMap<Suite, TestTurns> | undefined {
+  const TestRunner = extensibleRunner(customRunner);
+  if (!TestRunner) return undefined;
+  const { getTestFn, prototype } = TestRunner;
+  if (prototype[TURNS]) return prototype[TURNS] as WeakMap<Suite, TestTurns>;
   if (prototype.runTask !== undefined) return undefined;
   const turnsOf = new WeakMap<Suite, TestTurns>();
   Object.defineProperty(prototype, TURNS, { value: turnsOf });

@@ -6,7 +6,8 @@
 import { beforeAll, inject, type RunnerTestFile } from 'vitest';
 import { dumpWriter, threadSnapshots } from '../guard/lazy.js';
 import { guardRuntime, watchFromProcess } from '../guard/runtime.js';
-import { instrumentFile, type RunnerSettings } from './instrument.js';
+import { type FileStart, startFilesFromRunner } from './file-turns.js';
+import { instrumentFile, lastAfterAll, type RunnerSettings } from './instrument.js';
 import { PROVIDE_KEY, type WorkerOptions } from './options.js';
 import { loadGetHooks } from './runner-api.js';
 
@@ -47,11 +48,14 @@ export async function setUpWorker(): Promise<void> {
   // cannot be loaded synchronously at the moment of a timeout: load them now.
   if (config.pool?.startsWith('vm')) await Promise.all([dumpWriter.preload(), threadSnapshots.preload()]);
 
+  const start: FileStart = (file, atEnd) => instrumentFile(file, { getHooks, options, settings, atEnd });
+  if (startFilesFromRunner(start, settings.customRunner)) return;
+  const atEnd = lastAfterAll({ getHooks, settings });
   // No parameter: Vitest reads a hook's first parameter as a fixture pattern (4.x); the file suite is
   // among the arguments in every version.
   beforeAll(function instrument() {
     // biome-ignore lint/complexity/noArguments: see above
     const file = [...arguments].find((arg) => arg && typeof arg === 'object' && 'filepath' in arg);
-    if (file) instrumentFile(file as RunnerTestFile, { getHooks, options, settings });
+    if (file) start(file as RunnerTestFile, atEnd);
   });
 }
