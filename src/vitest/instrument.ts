@@ -192,11 +192,12 @@ function wrapEach(kind: HookKind, list: Fn[], owner: Suite | RunnerTestCase, con
 function wrapHook(kind: HookKind, hook: Fn, owner: Suite | RunnerTestCase, context: FileContext): Fn {
   const { options, settings } = context;
   if (typeof hook !== 'function' || hook[WRAPPED]) return hook;
+  // Read once: Vitest sets a hook's own timeout when the hook is registered, before any file runs.
+  const budgetMs = options.budgetMs ?? (hook[HOOK_TIMEOUT] as number | undefined) ?? settings.hookTimeout;
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
     // beforeEach/afterEach receive the test's context: name the test the hook runs for.
     const testContext = args[0] as TestContext | undefined;
     const forTest = testContext?.task?.type === 'test' ? testContext.task : undefined;
-    const budgetMs = options.budgetMs ?? (hook[HOOK_TIMEOUT] as number | undefined) ?? settings.hookTimeout;
     const guard = armFor(hookLabel(kind, forTest ?? owner), budgetMs, context);
     if (!guard) return hook.apply(this, args);
     const stopListening = watchTimeout(guard, forTest ? testContext : undefined);

@@ -49,10 +49,18 @@ const TABLE_SUFFIX = '.table';
 /** The guarded process's side: keeps the file in step with the shared-memory table. */
 export class TableMirror {
   readonly #fd: number;
-  /** The path each slot's copy holds: paths rarely change, so they are written only when they do. */
+  /**
+   * The path each slot's copy holds: paths rarely change, so they are written only when they do (a
+   * slot without one needs none: its words say so).
+   */
   readonly #paths: (string | undefined)[] = [];
-  /** Slots freed since the last heartbeat. */
-  readonly #freed = new Set<number>();
+  /**
+   * Slots freed since the last heartbeat, each once (`#listed`). A slot armed again meanwhile stays
+   * listed: the heartbeat then writes its new deadline, which its copy holds already. (An array and
+   * flags, not a Set: the Set's add and delete at every guard cost as much as the guard's table.)
+   */
+  readonly #freed: number[] = [];
+  readonly #listed: boolean[] = [];
 
   private constructor(fd: number) {
     this.#fd = fd;
@@ -71,26 +79,30 @@ export class TableMirror {
   /** At each heartbeat: the control block, and the slots freed since the last one. */
   writeControl(table: DeadlineTable): void {
     writeSync(this.#fd, new Uint8Array(table.control.buffer), 0, Control.WORDS * 4, 0);
-    for (const slot of this.#freed) this.writeState(table, slot);
-    this.#freed.clear();
+    for (const slot of this.#freed) {
+      this.#listed[slot] = false;
+      this.writeState(table, slot);
+    }
+    this.#freed.length = 0;
   }
 
   /** An armed slot: its words and label, and its path when that changed. */
   writeSlot(table: DeadlineTable, slot: number, path: string | undefined): void {
     const bytes = table.slotBytes(slot);
     const offset = HEADER_BYTES + slot * SLOT_BYTES;
-    if (this.#paths[slot] !== path || !(slot in this.#paths)) {
+    if (this.#paths[slot] !== path) {
       this.#paths[slot] = path;
       const at = Slot.WORDS * 4 + LABEL_CAPACITY;
       writeSync(this.#fd, bytes, at, PATH_CAPACITY, offset + at);
     }
-    this.#freed.delete(slot);
     writeSync(this.#fd, bytes, 0, Slot.WORDS * 4 + table.labelLength(slot), offset);
   }
 
   /** A freed slot, written at the next heartbeat. */
   freed(slot: number): void {
-    this.#freed.add(slot);
+    if (this.#listed[slot]) return;
+    this.#listed[slot] = true;
+    this.#freed.push(slot);
   }
 
   /** Just the slot's first word: its deadline or state, after a transition. */
