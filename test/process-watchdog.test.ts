@@ -66,6 +66,35 @@ describe.each(['forks', 'vmForks'])(
       expect(path.basename(busy?.file ?? '')).toContain(`.${pid}-0-`);
     });
 
+    test('a worker whose mirror fails withdraws from the main process, and its own watchdog thread dumps it', async () => {
+      const lost = await run(NODE, [
+        VITEST,
+        'run',
+        '--root',
+        PROJECT,
+        '--dir',
+        `${PROJECT}/lost`,
+        '--pool',
+        pool,
+      ]);
+      expect(lost.stderr).toMatch(
+        /hangdump: the watchdog's table could not be written \(Error: EBADF[^\n]*\); watching from a thread\n/,
+      );
+      const spun = lost.dumps().find((d) => d.json.label === 'lost/lost-mirror.test.ts > then spins');
+      expect(spun?.json).toMatchObject({
+        class: 'BLOCKED',
+        blockedIn: 'javascript',
+        stuck: {
+          frame: {
+            file: `${PROJECT}/lost/lost-mirror.test.ts`,
+            line: markerLine('vitest-process-watchdog/lost/lost-mirror.test.ts', 'lost-mirror-busy'),
+          },
+        },
+      });
+      // Its table stood still once withdrawn: the main process never took it for a blocked worker.
+      expect(lost.stderr).not.toContain('has stopped turning its event loop');
+    });
+
     test('BLOCKED in a native call: the child is named and ended, and the test fails at its own line', () => {
       const native = dump('native.test.ts > waits for a child that never exits');
       expect(native?.json).toMatchObject({

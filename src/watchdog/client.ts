@@ -169,8 +169,9 @@ export class WatchdogClient {
     }
   }
 
-  /** A mirror that failed is dropped, and the watchdog thread takes over. */
+  /** A mirror that failed is withdrawn, and the watchdog thread takes over. */
   #mirrorFailed(error: unknown): void {
+    this.#mirror?.withdraw();
     this.#mirror = undefined;
     writeStderr(
       `hangdump: the watchdog's table could not be written (${String(error)}); watching from a thread\n`,

@@ -49,6 +49,8 @@ const TABLE_SUFFIX = '.table';
 /** The guarded process's side: keeps the file in step with the shared-memory table. */
 export class TableMirror {
   readonly #fd: number;
+  /** The files' common path, without their suffix. */
+  readonly #base: string;
   /**
    * The path each slot's copy holds: paths rarely change, so they are written only when they do (a
    * slot without one needs none: its words say so).
@@ -62,8 +64,9 @@ export class TableMirror {
   readonly #freed: number[] = [];
   readonly #listed: boolean[] = [];
 
-  private constructor(fd: number) {
+  private constructor(fd: number, base: string) {
     this.#fd = fd;
+    this.#base = base;
   }
 
   /** Creates the table file and then, atomically, its info file (which announces it); throws on failure. */
@@ -73,7 +76,25 @@ export class TableMirror {
     const temporary = `${base}.tmp`;
     writeFileSync(temporary, JSON.stringify(info), { mode: 0o600 });
     renameSync(temporary, `${base}${INFO_SUFFIX}`);
-    return new TableMirror(fd);
+    return new TableMirror(fd, base);
+  }
+
+  /**
+   * Withdraws this process from the watching one, when the mirror can no longer be kept: its table
+   * would stand still, heartbeat included, and read as a blocked process. The announcement goes
+   * first, so that the watcher forgets the process before its table disappears. Best effort.
+   */
+  withdraw(): void {
+    try {
+      removeFiles(this.#base);
+    } catch {
+      // Nothing more can be done from here.
+    }
+    try {
+      closeSync(this.#fd);
+    } catch {
+      // Closed already: a likely cause of the failure.
+    }
   }
 
   /** At each heartbeat: the control block, and the slots freed since the last one. */
@@ -169,5 +190,10 @@ export function readMirrorTable(dir: string, name: string): DeadlineTable | unde
 
 /** Forgets a guarded process that has ended. */
 export function removeMirror(dir: string, name: string): void {
-  for (const suffix of [INFO_SUFFIX, TABLE_SUFFIX]) rmSync(join(dir, `${name}${suffix}`), { force: true });
+  removeFiles(join(dir, name));
+}
+
+/** A mirror's files, its announcement first. */
+function removeFiles(base: string): void {
+  for (const suffix of [INFO_SUFFIX, TABLE_SUFFIX]) rmSync(`${base}${suffix}`, { force: true });
 }

@@ -52,7 +52,10 @@ export class ProcessWatchdog {
   }
 
   #poll(): void {
-    for (const name of listMirrors(this.dir)) {
+    const names = listMirrors(this.dir);
+    // A worker that withdrew (its mirror failed): forgotten, in case its pid comes back as another.
+    for (const known of this.#infos.keys()) if (!names.includes(known)) this.#infos.delete(known);
+    for (const name of names) {
       if (this.#busy.has(name)) continue;
       const info = this.#infos.get(name) ?? readMirrorInfo(this.dir, name);
       if (!info) continue;
