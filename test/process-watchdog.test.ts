@@ -95,6 +95,21 @@ describe.each(['forks', 'vmForks'])(
       expect(lost.stderr).not.toContain('has stopped turning its event loop');
     });
 
+    test('the files a worker had still to run when it was ended are named after the summary', async () => {
+      const shared = await run(NODE, [VITEST, 'run', '--root', `${PROJECT}/shared`, '--pool', pool]);
+      expect(shared.dumps().map((d) => d.json.label)).toEqual(['spins.test.ts > spins']);
+      if (pool === 'vmForks') {
+        // One worker runs every file of a vm pool: the other file went with it.
+        expect(shared.stdout).toContain(
+          `hangdump: 1 test file did not run, as the ended worker was to run it next: ${PROJECT}/shared/after.test.ts.`,
+        );
+      } else {
+        // A worker of its own per file: the other file ran.
+        expect(shared.stdout).toMatch(/Tests\s+1 failed \| 1 passed/);
+        expect(shared.stdout).not.toContain('did not run');
+      }
+    });
+
     test('BLOCKED in a native call: the child is named and ended, and the test fails at its own line', () => {
       const native = dump('native.test.ts > waits for a child that never exits');
       expect(native?.json).toMatchObject({

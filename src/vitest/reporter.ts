@@ -3,7 +3,7 @@
  * fails the tests whose worker it ended after a BLOCKED dump, and after the summary, one line per dump
  * written during the run, and what ended a worker.
  */
-import type { Reporter, TestModule, Vitest } from 'vitest/node';
+import type { Reporter, TestModule, TestSpecification, Vitest } from 'vitest/node';
 import { relativePath } from '../dump/paths.js';
 import { runDumps, summarizeRun } from '../report/index.js';
 import { failBlockedTests } from './blocked-failure.js';
@@ -21,6 +21,8 @@ export default class HangdumpReporter implements Reporter {
   #vitest: Vitest | undefined;
   readonly #options: HangdumpReporterOptions;
   #startedAt: number;
+  /** The files this run was to run. */
+  #planned: string[] = [];
 
   constructor(options: HangdumpReporterOptions = {}) {
     this.#options = options;
@@ -31,9 +33,10 @@ export default class HangdumpReporter implements Reporter {
     this.#vitest = vitest;
   }
 
-  onTestRunStart(): void {
+  onTestRunStart(specifications: ReadonlyArray<TestSpecification> = []): void {
     // In watch mode each run lists its own dumps only.
     if (this.#options.startedAt === undefined || this.#vitest?.config.watch) this.#startedAt = Date.now();
+    this.#planned = specifications.map((specification) => specification.moduleId);
   }
 
   /**
@@ -57,8 +60,28 @@ export default class HangdumpReporter implements Reporter {
       log(
         `hangdump: "Worker exited unexpectedly" above: hangdump ended the worker running ${files} after its BLOCKED dump.`,
       );
+      reportNotRun(this.#planned, modules, log);
     }
   }
+}
+
+/**
+ * The files of the run that never started: a worker that runs several files in turn (a vm pool, or
+ * `isolate: false`, with one worker: Vitest hands it all the files at once) takes those it had not
+ * reached with it when it is ended, and Vitest reports them nowhere.
+ */
+function reportNotRun(
+  planned: readonly string[],
+  modules: ReadonlyArray<TestModule>,
+  log: (line: string) => void,
+): void {
+  const ran = new Set(modules.map((module) => module.moduleId));
+  const notRun = [...new Set(planned)].filter((file) => !ran.has(file));
+  if (notRun.length === 0) return;
+  const count = `${notRun.length} test file${notRun.length === 1 ? '' : 's'}`;
+  log(
+    `hangdump: ${count} did not run, as the ended worker was to run ${notRun.length === 1 ? 'it' : 'them'} next: ${notRun.map((file) => relativePath(file, process.cwd())).join(', ')}. Run ${notRun.length === 1 ? 'it' : 'them'} again once the hang is fixed (or with a pool that gives each file a worker of its own, such as 'forks').`,
+  );
 }
 
 /** An error's message and its causes' messages. */
