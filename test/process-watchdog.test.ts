@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { markerLine, NODE, ROOT, type Run, run } from './helpers.js';
+import { markerLine, NODE, ROOT, type Run, readDumps, run, tempDir } from './helpers.js';
 
 const VITEST = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
 const PROJECT = 'test/fixtures/vitest-process-watchdog';
@@ -95,19 +95,26 @@ describe.each(['forks', 'vmForks'])(
       expect(lost.stderr).not.toContain('has stopped turning its event loop');
     });
 
-    test('the files a worker had still to run when it was ended are named after the summary', async () => {
-      const shared = await run(NODE, [VITEST, 'run', '--root', `${PROJECT}/shared`, '--pool', pool]);
-      expect(shared.dumps().map((d) => d.json.label)).toEqual(['spins.test.ts > spins']);
-      if (pool === 'vmForks') {
-        // One worker runs every file of a vm pool: the other file went with it.
-        expect(shared.stdout).toContain(
-          `hangdump: 1 test file did not run, as the ended worker was to run it next: ${PROJECT}/shared/after.test.ts.`,
-        );
-      } else {
-        // A worker of its own per file: the other file ran.
-        expect(shared.stdout).toMatch(/Tests\s+1 failed \| 1 passed/);
-        expect(shared.stdout).not.toContain('did not run');
-      }
+    test('the files a worker had still to run when it was ended run in a fresh one, with root and working directory apart', async () => {
+      // Dumps go to .hangdump of the working directory (no HANGDUMP_DIR), which is not Vitest's root.
+      const cwd = tempDir();
+      const shared = await run(
+        NODE,
+        [VITEST, 'run', '--root', path.join(ROOT, PROJECT, 'shared'), '--pool', pool],
+        {
+          cwd,
+          env: { HANGDUMP_DIR: '' },
+        },
+      );
+      const dumps = readDumps(path.join(cwd, '.hangdump'));
+      expect(dumps.map((d) => d.json.label)).toEqual(['spins.test.ts > spins']);
+      // The reporter found it there: the test fails with its dump.
+      expect(shared.stderr).toMatch(
+        / FAIL {2}spins\.test\.ts > spins\nError: BLOCKED — .*; hangdump ended its worker\n/,
+      );
+      // In a vm pool one worker had both files; the other file ran all the same.
+      expect(shared.stdout).toMatch(/Test Files\s+1 failed \| 1 passed/);
+      expect(shared.stdout).not.toContain('did not run');
     });
 
     test('BLOCKED in a native call: the child is named and ended, and the test fails at its own line', () => {

@@ -39,6 +39,14 @@ describe.each(VERSIONS)('$runner', ({ runner, node, pools, summary }) => {
       / FAIL {2}blocked\.test\.ts > validates a long sentence\nError: BLOCKED — .*; hangdump ended its worker\nhangdump: BLOCKED.*; dump: .*blocked\.test\.ts-validates-a-long-sentence\.blocked\./,
     );
   });
+
+  test.skipIf(!node)('a vm pool runs its other files after hangdump ended the worker of one', async () => {
+    const project = runnerProject(runner, 'vitest-process-watchdog/shared');
+    const vitest = path.join(ROOT, 'test/runners', runner, 'node_modules/vitest/vitest.mjs');
+    const result = await run(node as string, [vitest, 'run', '--root', project, '--pool', 'vmForks']);
+    expect(dumpLabels(result.dumps())).toEqual(['BLOCKED spins.test.ts > spins']);
+    expect(result.stdout).toMatch(/Test Files\s+1 failed \| 1 passed/);
+  });
 });
 
 test('vitest3: WAITING dumps are attached to their tests as annotations', async () => {

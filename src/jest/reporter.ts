@@ -21,7 +21,7 @@ export default class HangdumpReporter {
   onRunComplete(): void {
     // Workers share Jest's working directory, where they resolve the dump directory too.
     const root = process.cwd();
-    const dumps = runDumps(root, undefined, this.#startedAt);
+    const dumps = runDumps(undefined, this.#startedAt);
     const log = (line: string) => process.stderr.write(`${line}\n`);
     summarizeRun(dumps, root, log);
     if (dumps.some(fromWorker)) {

@@ -8,10 +8,11 @@ import { inGitHubActions, reportToGitHub } from './github.js';
 
 /**
  * The dumps written during a run, read back from its dump directory (`HANGDUMP_DIR` wins over
- * `dir`), so that dumps of workers that were ended are found too.
+ * `dir`), so that dumps of workers that were ended are found too. Relative to the working directory,
+ * as the workers that wrote them resolved it (a runner's `root` may be another directory).
  */
-export function runDumps(root: string, dir: string | undefined, since: number): ReadDump[] {
-  const directory = path.resolve(root, process.env.HANGDUMP_DIR || dir || DEFAULT_DIR);
+export function runDumps(dir: string | undefined, since: number): ReadDump[] {
+  const directory = path.resolve(process.env.HANGDUMP_DIR || dir || DEFAULT_DIR);
   // A second's slack: dump times come from the workers' clocks.
   return findDumps([directory], { since: new Date(since - 1000) }).dumps;
 }

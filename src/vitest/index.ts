@@ -15,6 +15,7 @@ import { runDumps, summarizeRun } from '../report/index.js';
 import { writeStderr } from '../stderr.js';
 import { ProcessWatchdog } from '../watchdog/process-watchdog.js';
 import { type HangdumpVitestOptions, PROVIDE_KEY, resolveVitestOptions } from './options.js';
+import { resumeFilesOfEndedWorkers } from './resume-files.js';
 
 export type { HangdumpVitestOptions } from './options.js';
 
@@ -38,14 +39,13 @@ export function hangdump(options: HangdumpVitestOptions = {}): Vite.Plugin {
       const config = project.config as { setupFiles: string[] };
       if (!config.setupFiles.includes(SETUP_FILE)) config.setupFiles.unshift(SETUP_FILE);
       watchdog ??= startProcessWatchdog();
+      resumeFilesOfEndedWorkers(vitest, resolved.dir);
       project.provide(PROVIDE_KEY as never, { ...resolved, watchedFrom: watchdog?.dir } as never);
       if (resolved.runDeadlineAt !== undefined && !vitest.config.watch) {
         endRunAtDeadline(resolved.runDeadlineAt, String(options.runDeadline), (line) => {
           vitest.logger.error(line);
           const { root } = vitest.config;
-          summarizeRun(runDumps(root, resolved.dir, startedAt), root, (dumpLine) =>
-            vitest.logger.error(dumpLine),
-          );
+          summarizeRun(runDumps(resolved.dir, startedAt), root, (dumpLine) => vitest.logger.error(dumpLine));
         });
       }
       // First: it fails the tests of the workers it ended before the other reporters print the run.

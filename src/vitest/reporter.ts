@@ -48,7 +48,7 @@ export default class HangdumpReporter implements Reporter {
     if (!vitest) return;
     const root = vitest.config.root;
     const log = (line: string) => vitest.logger.log(line);
-    const dumps = runDumps(root, this.#options.dir, this.#startedAt);
+    const dumps = runDumps(this.#options.dir, this.#startedAt);
     const ended = failBlockedTests(modules, dumps);
     await new Promise((resolve) => setImmediate(resolve));
     summarizeRun(dumps, root, log);
