@@ -46,12 +46,8 @@ function resuming(pool: Pool, vitest: Vitest, dir: string | undefined): Pool {
       try {
         return await runTests.call(this, pending, invalidates);
       } catch (error) {
-        const started = new Set(vitest.state.getFiles().map((file: RunnerTestFile) => file.filepath));
-        const rest = pending.filter((specification) => !started.has(specification.moduleId));
-        // Each round starts at least the file whose worker was ended: the loop ends.
-        if (rest.length === 0 || rest.length === pending.length || !endedByHangdump(dir, since)) {
-          throw error;
-        }
+        const rest = filesLeft(vitest, pending, dir, since);
+        if (!rest) throw error;
         // Reported as Vitest reports it ("Worker exited unexpectedly"), and the run goes on.
         vitest.state.catchError(error, 'Unhandled Error');
         pending = rest;
@@ -61,7 +57,25 @@ function resuming(pool: Pool, vitest: Vitest, dir: string | undefined): Pool {
   return pool;
 }
 
-/** Whether a worker of this run was ended after a BLOCKED dump: one was written since `since`. */
-function endedByHangdump(dir: string | undefined, since: number): boolean {
-  return runDumps(dir, since).some(({ dump }) => dump.class === 'BLOCKED');
+/**
+ * The files to run again after the pool failed: those not started, when a worker was ended after a
+ * BLOCKED dump written since `since`. Undefined otherwise, and on any trouble of hangdump's own: the
+ * pool's failure is then Vitest's to report, as it would have.
+ */
+function filesLeft(
+  vitest: Vitest,
+  pending: TestSpecification[],
+  dir: string | undefined,
+  since: number,
+): TestSpecification[] | undefined {
+  try {
+    if (typeof vitest.state.catchError !== 'function') return undefined;
+    const started = new Set(vitest.state.getFiles().map((file: RunnerTestFile) => file.filepath));
+    const rest = pending.filter((specification) => !started.has(specification.moduleId));
+    // Each round starts at least the file whose worker was ended, or stops here: the loop ends.
+    if (rest.length === 0 || rest.length === pending.length) return undefined;
+    return runDumps(dir, since).some(({ dump }) => dump.class === 'BLOCKED') ? rest : undefined;
+  } catch {
+    return undefined;
+  }
 }
