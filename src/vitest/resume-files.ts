@@ -14,8 +14,8 @@ const RESUMING = Symbol.for('hangdump.vitest.resumeFiles');
  * runs several files in turn (the vm pools, `isolate: false`) and Vitest runs one worker, it hands
  * that worker every file at once; when hangdump ends it after a BLOCKED dump, Vitest's pool gives up
  * on the files it had not reached, and reports them nowhere. Vitest creates its pool at the first run:
- * its `runTests` is wrapped as it is set. Only a worker that hangdump ended (a BLOCKED dump of one of
- * its files) is resumed after; any other failure of the pool is Vitest's, untouched.
+ * its `runTests` is wrapped as it is set. Only after a worker that hangdump ended (a BLOCKED dump
+ * written during the run) are files run again; any other failure of the pool is Vitest's, untouched.
  */
 export function resumeFilesOfEndedWorkers(vitest: Vitest, dir: string | undefined): void {
   const target = vitest as unknown as { pool?: Pool; [RESUMING]?: true };
