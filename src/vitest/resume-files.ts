@@ -69,6 +69,8 @@ function filesLeft(
   since: number,
 ): TestSpecification[] | undefined {
   try {
+    // A run being cancelled (a bail, Ctrl-C) runs no more files.
+    if ((vitest as { isCancelling?: boolean }).isCancelling) return undefined;
     if (typeof vitest.state.catchError !== 'function') return undefined;
     const started = new Set(vitest.state.getFiles().map((file: RunnerTestFile) => file.filepath));
     const rest = pending.filter((specification) => !started.has(specification.moduleId));
