@@ -39,7 +39,7 @@ export function hangdump(options: HangdumpVitestOptions = {}): Vite.Plugin {
       const config = project.config as { setupFiles: string[] };
       if (!config.setupFiles.includes(SETUP_FILE)) config.setupFiles.unshift(SETUP_FILE);
       watchdog ??= startProcessWatchdog();
-      resumeFilesOfEndedWorkers(vitest, resolved.dir);
+      resumeFilesOfEndedWorkers(vitest, resolved);
       project.provide(PROVIDE_KEY as never, { ...resolved, watchedFrom: watchdog?.dir } as never);
       if (resolved.runDeadlineAt !== undefined && !vitest.config.watch) {
         endRunAtDeadline(resolved.runDeadlineAt, String(options.runDeadline), (line) => {

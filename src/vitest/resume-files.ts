@@ -1,6 +1,7 @@
 import type { RunnerTestFile } from 'vitest';
 import type { TestSpecification, Vitest } from 'vitest/node';
 import { runDumps } from '../report/index.js';
+import type { WorkerOptions } from './options.js';
 
 /** What hangdump uses of Vitest's pool (internal; the same in Vitest 3.2, 4 and 5). */
 interface Pool {
@@ -8,6 +9,9 @@ interface Pool {
 }
 
 const RESUMING = Symbol.for('hangdump.vitest.resumeFiles');
+
+/** The plugin's options this needs: where dumps go, and when the run must end. */
+type RunOptions = Pick<WorkerOptions, 'dir' | 'runDeadlineAt'>;
 
 /**
  * Runs the files an ended worker had still to run, in a fresh worker of the same run. Where a worker
@@ -17,7 +21,7 @@ const RESUMING = Symbol.for('hangdump.vitest.resumeFiles');
  * its `runTests` is wrapped as it is set. Only after a worker that hangdump ended (a BLOCKED dump
  * written during the run) are files run again; any other failure of the pool is Vitest's, untouched.
  */
-export function resumeFilesOfEndedWorkers(vitest: Vitest, dir: string | undefined): void {
+export function resumeFilesOfEndedWorkers(vitest: Vitest, options: RunOptions): void {
   const target = vitest as unknown as { pool?: Pool; [RESUMING]?: true };
   if (target[RESUMING]) return;
   const descriptor = Object.getOwnPropertyDescriptor(target, 'pool');
@@ -30,13 +34,13 @@ export function resumeFilesOfEndedWorkers(vitest: Vitest, dir: string | undefine
     enumerable: true,
     get: () => pool,
     set: (value: Pool | undefined) => {
-      pool = value && resuming(value, vitest, dir);
+      pool = value && resuming(value, vitest, options);
     },
   });
-  if (pool) pool = resuming(pool, vitest, dir);
+  if (pool) pool = resuming(pool, vitest, options);
 }
 
-function resuming(pool: Pool, vitest: Vitest, dir: string | undefined): Pool {
+function resuming(pool: Pool, vitest: Vitest, options: RunOptions): Pool {
   const runTests = pool.runTests;
   if (typeof runTests !== 'function') return pool;
   pool.runTests = async function runTestsResuming(specifications, invalidates) {
@@ -46,7 +50,7 @@ function resuming(pool: Pool, vitest: Vitest, dir: string | undefined): Pool {
       try {
         return await runTests.call(this, pending, invalidates);
       } catch (error) {
-        const rest = filesLeft(vitest, pending, dir, since);
+        const rest = filesLeft(vitest, pending, options, since);
         if (!rest) throw error;
         // Reported as Vitest reports it ("Worker exited unexpectedly"), and the run goes on.
         vitest.state.catchError(error, 'Unhandled Error');
@@ -65,12 +69,13 @@ function resuming(pool: Pool, vitest: Vitest, dir: string | undefined): Pool {
 function filesLeft(
   vitest: Vitest,
   pending: TestSpecification[],
-  dir: string | undefined,
+  { dir, runDeadlineAt }: RunOptions,
   since: number,
 ): TestSpecification[] | undefined {
   try {
-    // A run being cancelled (a bail, Ctrl-C) runs no more files.
+    // A run being cancelled (a bail, Ctrl-C) or past its deadline runs no more files.
     if ((vitest as { isCancelling?: boolean }).isCancelling) return undefined;
+    if (runDeadlineAt !== undefined && Date.now() >= runDeadlineAt) return undefined;
     if (typeof vitest.state.catchError !== 'function') return undefined;
     const started = new Set(vitest.state.getFiles().map((file: RunnerTestFile) => file.filepath));
     const rest = pending.filter((specification) => !started.has(specification.moduleId));
