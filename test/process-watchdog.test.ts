@@ -8,6 +8,17 @@ import { markerLine, NODE, ROOT, type Run, readDumps, run, tempDir } from './hel
 const VITEST = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
 const PROJECT = 'test/fixtures/vitest-process-watchdog';
 
+/** What a BLOCKED dump of a loop at `marker` in the fixture `file` holds. */
+function blockedInJavaScript(file: string, marker: string) {
+  return {
+    class: 'BLOCKED',
+    blockedIn: 'javascript',
+    stuck: {
+      frame: { file: `${PROJECT}/${file}`, line: markerLine(`vitest-process-watchdog/${file}`, marker) },
+    },
+  };
+}
+
 // Worker processes are watched from Vitest's main process (no watchdog thread in each): what that
 // changes is how a BLOCKED worker is reached (its inspector, opened by a signal, over a socket).
 describe.each(['forks', 'vmForks'])(
@@ -34,7 +45,7 @@ describe.each(['forks', 'vmForks'])(
       const dir = /WATCHED FROM (\S+)/.exec(result.stdout)?.[1];
       expect(dir).toBeDefined();
       // The busy worker was ended: hangdump fails its test, naming the dump.
-      expect(result.stdout).toMatch(/Tests\s+2 failed \| 1 passed/);
+      expect(result.stdout).toMatch(/Tests\s+2 failed \| 2 passed/);
       expect(result.stderr).toMatch(
         / FAIL {2}busy\.test\.ts > spins\nError: BLOCKED — .*; hangdump ended its worker\n/,
       );
@@ -50,15 +61,8 @@ describe.each(['forks', 'vmForks'])(
     test('BLOCKED in JavaScript: the main process pauses the worker and dumps its line', () => {
       const busy = dump('busy.test.ts > spins');
       expect(busy?.json).toMatchObject({
-        class: 'BLOCKED',
-        blockedIn: 'javascript',
+        ...blockedInJavaScript('busy.test.ts', 'watched-busy'),
         budgetMs: 1000,
-        stuck: {
-          frame: {
-            file: `${PROJECT}/busy.test.ts`,
-            line: markerLine('vitest-process-watchdog/busy.test.ts', 'watched-busy'),
-          },
-        },
       });
       // Taken from outside: the dump names the worker, not the process that wrote it.
       const pid = busy?.json.process.pid as number;
@@ -81,16 +85,7 @@ describe.each(['forks', 'vmForks'])(
         /hangdump: the watchdog's table could not be written \(Error: EBADF[^\n]*\); watching from a thread\n/,
       );
       const spun = lost.dumps().find((d) => d.json.label === 'lost/lost-mirror.test.ts > then spins');
-      expect(spun?.json).toMatchObject({
-        class: 'BLOCKED',
-        blockedIn: 'javascript',
-        stuck: {
-          frame: {
-            file: `${PROJECT}/lost/lost-mirror.test.ts`,
-            line: markerLine('vitest-process-watchdog/lost/lost-mirror.test.ts', 'lost-mirror-busy'),
-          },
-        },
-      });
+      expect(spun?.json).toMatchObject(blockedInJavaScript('lost/lost-mirror.test.ts', 'lost-mirror-busy'));
       // Its table stood still once withdrawn: the main process never took it for a blocked worker.
       expect(lost.stderr).not.toContain('has stopped turning its event loop');
     });
@@ -133,3 +128,11 @@ describe.each(['forks', 'vmForks'])(
     });
   },
 );
+
+test('a table that outgrows the memory the main process reads is read from its file again', async () => {
+  const grown = await run(NODE, [VITEST, 'run', '--root', PROJECT, '--dir', `${PROJECT}/grown`]);
+  const dump = grown.dumps().find((d) => d.json.label === 'the 70th guard');
+  expect(dump?.json).toMatchObject(blockedInJavaScript('grown/grown.test.ts', 'grown-busy'));
+  expect(grown.stderr).toContain('has stopped turning its event loop');
+  expect(grown.stderr).not.toContain("the watchdog's table could not be written");
+});

@@ -18,6 +18,7 @@ import {
   type ToWatchdog,
   type WatchdogData,
 } from './protocol.js';
+import { allocatePage, allocateTable, type FindableTable } from './table-memory.js';
 
 /** What the guarded thread does when the watchdog reports. */
 export interface WatchdogHandlers {
@@ -69,14 +70,14 @@ export class WatchdogClient {
   #mirror: TableMirror | undefined;
 
   constructor(probeId: string, facts: ProcessFacts, handlers: WatchdogHandlers, watchedFrom?: string) {
-    const control = DeadlineTable.createControl();
-    const page = DeadlineTable.createPage();
+    // Watched from another process, the table goes where that process can find it (table-memory.ts).
+    const { control, firstPage: page, findable } = allocateTable(watchedFrom !== undefined);
     this.table = new DeadlineTable(control, [page]);
     this.#handlers = handlers;
     this.#addFreeSlots(0);
     Atomics.store(this.table.control, Control.NEXT_WAKE, NO_DEADLINE);
     this.#workerData = { control, pages: [page], timeOrigin, tid: kernelThreadId(), probeId, process: facts };
-    this.#mirror = watchedFrom === undefined ? undefined : openMirror(watchedFrom, probeId, facts);
+    this.#mirror = watchedFrom === undefined ? undefined : openMirror(watchedFrom, probeId, facts, findable);
     this.#beat();
     // The heartbeat is the only timer hangdump keeps on the guarded thread; unref'd, it never keeps
     // the process alive, and it comes from node:timers, out of reach of fake timers.
@@ -185,10 +186,11 @@ export class WatchdogClient {
 
   #grow(): number {
     const first = this.table.capacity;
-    const page = DeadlineTable.createPage();
+    const page = allocatePage();
     this.table.addPage(page);
     this.#workerData.pages.push(page);
-    this.#worker?.postMessage({ type: 'page', buffer: page } satisfies ToWatchdog);
+    this.#worker?.postMessage({ type: 'page', page } satisfies ToWatchdog);
+    this.#mirrored((mirror) => mirror.grown(this.table, this.#workerData.pages));
     this.#addFreeSlots(first);
     return this.#free.pop() as number;
   }
@@ -204,19 +206,24 @@ export class WatchdogClient {
  * so that several processes can open theirs at once); if it is open already (`--inspect`), its URL is
  * handed over instead. Undefined when the mirror cannot be written: the thread watchdog takes over.
  */
-function openMirror(dir: string, probeId: string, facts: ProcessFacts): TableMirror | undefined {
+function openMirror(
+  dir: string,
+  probeId: string,
+  facts: ProcessFacts,
+  findable: FindableTable | undefined,
+): TableMirror | undefined {
   // A Node built without an inspector cannot be inspected from another process.
   if (!process.features.inspector) return undefined;
   // Loading node:inspector costs each worker a millisecond: asked only when a flag may have opened it
   // (the watching process also tries the ports already open, for one opened from code).
   const inspectorUrl = inspectorFlagged() ? process.getBuiltinModule('node:inspector').url() : undefined;
   try {
-    const mirror = TableMirror.create(dir, `${facts.pid}-${facts.threadId}`, {
-      probeId,
-      timeOrigin,
-      process: facts,
-      ...(inspectorUrl ? { inspectorUrl } : {}),
-    });
+    const mirror = TableMirror.create(
+      dir,
+      `${facts.pid}-${facts.threadId}`,
+      { probeId, timeOrigin, process: facts, ...(inspectorUrl ? { inspectorUrl } : {}) },
+      findable,
+    );
     if (!inspectorUrl) process.debugPort = 0;
     return mirror;
   } catch {

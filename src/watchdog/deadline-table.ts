@@ -1,14 +1,5 @@
 import type { OnBlocked } from '../options.js';
-import {
-  Control,
-  LABEL_CAPACITY,
-  PAGE_BYTES,
-  PATH_CAPACITY,
-  SLOT_BYTES,
-  SLOTS_PER_PAGE,
-  Slot,
-  State,
-} from './protocol.js';
+import { LABEL_CAPACITY, PATH_CAPACITY, SLOT_BYTES, SLOTS_PER_PAGE, Slot, State } from './protocol.js';
 
 /** One guard's configuration as it stands in shared memory. */
 export interface SlotConfig {
@@ -65,22 +56,14 @@ export class DeadlineTable {
   readonly #pages: Page[] = [];
   readonly #views: SlotView[] = [];
 
-  /** Over shared memory; or over a private copy (a mirror read back from its file). */
-  constructor(control: ArrayBufferLike, pages: ArrayBufferLike[] = []) {
-    this.control = new Int32Array(control);
+  /** Over shared memory (see table-memory.ts); or over a private copy (a mirror read back). */
+  constructor(control: Int32Array, pages: Uint8Array[] = []) {
+    this.control = control;
     for (const page of pages) this.addPage(page);
   }
 
-  static createControl(): SharedArrayBuffer {
-    return new SharedArrayBuffer(Control.WORDS * 4);
-  }
-
-  static createPage(): SharedArrayBuffer {
-    return new SharedArrayBuffer(PAGE_BYTES);
-  }
-
-  addPage(buffer: ArrayBufferLike): void {
-    this.#pages.push({ words: new Int32Array(buffer), bytes: new Uint8Array(buffer) });
+  addPage(bytes: Uint8Array): void {
+    this.#pages.push({ words: new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4), bytes });
   }
 
   get capacity(): number {

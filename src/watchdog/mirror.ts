@@ -13,7 +13,10 @@ import { join } from 'node:path';
 import type { ProcessFacts } from '../dump/model.js';
 import { DeadlineTable } from './deadline-table.js';
 import {
+  ANSWER_OFFSET,
+  Answer,
   Control,
+  HEADER_BYTES,
   LABEL_CAPACITY,
   PAGE_BYTES,
   PATH_CAPACITY,
@@ -21,6 +24,7 @@ import {
   SLOTS_PER_PAGE,
   Slot,
 } from './protocol.js';
+import type { FindableTable } from './table-memory.js';
 
 /**
  * A copy of a guarded process's deadline table in a file, for a watchdog in another process: the
@@ -29,6 +33,10 @@ import {
  * to a file in memory costs about a microsecond). Arming writes its slot at once, one `pwrite` (a
  * guard the watcher does not see cannot be dumped); a disarm waits for the next heartbeat, which
  * writes the control block and the slots freed since (or the next arm of the slot overwrites it).
+ *
+ * The file is kept only until the watcher answers that it reads the table from this process's memory
+ * (see table-memory.ts): from then on nothing is written here, unless the table outgrows the region
+ * the watcher reads, when the file takes over again for good.
  */
 
 /** What the watchdog process needs to know of a guarded process, written once beside its table. */
@@ -39,10 +47,10 @@ export interface MirrorInfo {
   process: ProcessFacts;
   /** The inspector's URL when it was already open (`--inspect`): no need to open it. */
   inspectorUrl?: string;
+  /** Where to find the table in the process's memory, when it can be found there. */
+  memory?: { magic: string; bytes: number };
 }
 
-/** Bytes before the first slot: the control block, padded. */
-const HEADER_BYTES = 64;
 const INFO_SUFFIX = '.json';
 const TABLE_SUFFIX = '.table';
 
@@ -51,6 +59,10 @@ export class TableMirror {
   readonly #fd: number;
   /** The files' common path, without their suffix. */
   readonly #base: string;
+  /** The magic that lets the watcher find the table in memory; cleared when the file takes over. */
+  readonly #magic: Uint8Array | undefined;
+  /** The watcher's answer (see `Answer`): whether the file must still be written. */
+  #answer: number;
   /**
    * The path each slot's copy holds: paths rarely change, so they are written only when they do (a
    * slot without one needs none: its words say so).
@@ -64,19 +76,27 @@ export class TableMirror {
   readonly #freed: number[] = [];
   readonly #listed: boolean[] = [];
 
-  private constructor(fd: number, base: string) {
+  private constructor(fd: number, base: string, memory: FindableTable | undefined) {
     this.#fd = fd;
     this.#base = base;
+    this.#magic = memory?.magicBytes;
+    this.#answer = memory ? Answer.NONE : Answer.READS_FILE;
   }
 
-  /** Creates the table file and then, atomically, its info file (which announces it); throws on failure. */
-  static create(dir: string, name: string, info: MirrorInfo): TableMirror {
+  /**
+   * Creates the table file and then, atomically, its info file (which announces it, with where to
+   * find the table in memory if it can be found there); throws on failure.
+   */
+  static create(dir: string, name: string, info: MirrorInfo, memory?: FindableTable): TableMirror {
     const base = join(dir, name);
     const fd = openSync(`${base}${TABLE_SUFFIX}`, 'w+', 0o600);
+    const announced: MirrorInfo = memory
+      ? { ...info, memory: { magic: memory.magic, bytes: memory.bytes } }
+      : info;
     const temporary = `${base}.tmp`;
-    writeFileSync(temporary, JSON.stringify(info), { mode: 0o600 });
+    writeFileSync(temporary, JSON.stringify(announced), { mode: 0o600 });
     renameSync(temporary, `${base}${INFO_SUFFIX}`);
-    return new TableMirror(fd, base);
+    return new TableMirror(fd, base, memory);
   }
 
   /**
@@ -97,18 +117,24 @@ export class TableMirror {
     }
   }
 
-  /** At each heartbeat: the control block, and the slots freed since the last one. */
+  /**
+   * At each heartbeat: the control block, and the slots freed since the last one; and, until the
+   * watcher has answered, a look at its answer.
+   */
   writeControl(table: DeadlineTable): void {
-    writeSync(this.#fd, new Uint8Array(table.control.buffer), 0, Control.WORDS * 4, 0);
+    if (this.#answer === Answer.READS_MEMORY) return;
+    writeSync(this.#fd, table.control, 0, Control.WORDS * 4, 0);
     for (const slot of this.#freed) {
       this.#listed[slot] = false;
       this.writeState(table, slot);
     }
     this.#freed.length = 0;
+    if (this.#answer === Answer.NONE) this.#answer = this.#readAnswer();
   }
 
   /** An armed slot: its words and label, and its path when that changed. */
   writeSlot(table: DeadlineTable, slot: number, path: string | undefined): void {
+    if (this.#answer === Answer.READS_MEMORY) return;
     const bytes = table.slotBytes(slot);
     const offset = HEADER_BYTES + slot * SLOT_BYTES;
     if (this.#paths[slot] !== path) {
@@ -121,23 +147,39 @@ export class TableMirror {
 
   /** A freed slot, written at the next heartbeat. */
   freed(slot: number): void {
-    if (this.#listed[slot]) return;
+    if (this.#listed[slot] || this.#answer === Answer.READS_MEMORY) return;
     this.#listed[slot] = true;
     this.#freed.push(slot);
   }
 
   /** Just the slot's first word: its deadline or state, after a transition. */
   writeState(table: DeadlineTable, slot: number): void {
+    if (this.#answer === Answer.READS_MEMORY) return;
     writeSync(this.#fd, table.slotBytes(slot), 0, 4, HEADER_BYTES + slot * SLOT_BYTES);
   }
-}
 
-/** A guarded process as the watchdog process sees it: its info and a fresh copy of its table. */
-export interface MirroredProcess {
-  /** The file name without its suffix, unique per guarded thread. */
-  name: string;
-  info: MirrorInfo;
-  table: DeadlineTable;
+  /**
+   * The table has grown a page, beyond the region the watcher can find: the file takes over for good.
+   * If the watcher reads the memory, the whole table is written first, then the magic is cleared, by
+   * which the watcher learns to read the file again.
+   */
+  grown(table: DeadlineTable, pages: readonly Uint8Array[]): void {
+    if (this.#answer === Answer.READS_MEMORY) {
+      writeSync(this.#fd, table.control, 0, Control.WORDS * 4, 0);
+      for (const [index, page] of pages.entries())
+        writeSync(this.#fd, page, 0, page.byteLength, pageOffset(index));
+      // What the file holds now is the table's whole: every slot's path included.
+      this.#paths.length = 0;
+    }
+    this.#answer = Answer.READS_FILE;
+    this.#magic?.fill(0);
+  }
+
+  #readAnswer(): number {
+    const answer = new Int32Array(1);
+    readSync(this.#fd, answer, 0, 4, ANSWER_OFFSET);
+    return answer[0] as number;
+  }
 }
 
 /** The guarded processes announced in `dir`. */
@@ -161,8 +203,8 @@ export function readMirrorInfo(dir: string, name: string): MirrorInfo | undefine
 }
 
 /**
- * A private copy of a guarded process's table as it stands now (its slots in use only: this runs
- * several times a second); undefined when unreadable.
+ * A private copy of a guarded process's table as its mirror file holds it now; undefined when
+ * unreadable.
  */
 export function readMirrorTable(dir: string, name: string): DeadlineTable | undefined {
   let fd: number;
@@ -172,17 +214,43 @@ export function readMirrorTable(dir: string, name: string): DeadlineTable | unde
     return undefined;
   }
   try {
-    const control = new Int32Array(Control.WORDS);
-    if (readSync(fd, control, 0, control.byteLength, 0) < control.byteLength) return undefined;
-    const slots = Math.max(0, control[Control.HIGH_WATER] as number);
-    const pages = Array.from({ length: Math.ceil(slots / SLOTS_PER_PAGE) }, (_, index) => {
-      const page = new Uint8Array(Math.min(PAGE_BYTES, (slots - index * SLOTS_PER_PAGE) * SLOT_BYTES));
-      readSync(fd, page, 0, page.byteLength, HEADER_BYTES + index * PAGE_BYTES);
-      return page.buffer;
-    });
-    return new DeadlineTable(control.buffer, pages);
+    return readTable(fd, 0)?.table;
   } catch {
     return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Reads a table laid out as in shared memory and in a mirror file (header, then pages of slots) from
+ * `fd` at `position`: its header, and a copy of its slots in use only (this runs several times a
+ * second), at most `maxSlots`. Undefined when the header cannot be read whole.
+ */
+export function readTable(
+  fd: number,
+  position: number | bigint,
+  maxSlots = Number.POSITIVE_INFINITY,
+): { header: Uint8Array; table: DeadlineTable } | undefined {
+  const at = (offset: number) =>
+    typeof position === 'bigint' ? position + BigInt(offset) : position + offset;
+  const header = new Uint8Array(HEADER_BYTES);
+  if (readSync(fd, header, 0, HEADER_BYTES, at(0)) < HEADER_BYTES) return undefined;
+  const control = new Int32Array(header.buffer, 0, Control.WORDS);
+  const slots = Math.max(0, Math.min(control[Control.HIGH_WATER] as number, maxSlots));
+  const pages = Array.from({ length: Math.ceil(slots / SLOTS_PER_PAGE) }, (_, index) => {
+    const page = new Uint8Array(Math.min(PAGE_BYTES, (slots - index * SLOTS_PER_PAGE) * SLOT_BYTES));
+    readSync(fd, page, 0, page.byteLength, at(pageOffset(index)));
+    return page;
+  });
+  return { header, table: new DeadlineTable(control, pages) };
+}
+
+/** Writes the watching process's `Answer` into a mirror file, for its process to read. */
+export function writeAnswer(dir: string, name: string, answer: number): void {
+  const fd = openSync(join(dir, `${name}${TABLE_SUFFIX}`), 'r+');
+  try {
+    writeSync(fd, new Int32Array([answer]), 0, 4, ANSWER_OFFSET);
   } finally {
     closeSync(fd);
   }
@@ -196,4 +264,8 @@ export function removeMirror(dir: string, name: string): void {
 /** A mirror's files, its announcement first. */
 function removeFiles(base: string): void {
   for (const suffix of [INFO_SUFFIX, TABLE_SUFFIX]) rmSync(`${base}${suffix}`, { force: true });
+}
+
+function pageOffset(index: number): number {
+  return HEADER_BYTES + index * PAGE_BYTES;
 }

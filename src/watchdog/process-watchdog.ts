@@ -6,8 +6,9 @@ import { writeStderr } from '../stderr.js';
 import type { BlockedGuard } from './blocked.js';
 import { blockedAfter, classify } from './classify.js';
 import type { DeadlineTable } from './deadline-table.js';
-import { listMirrors, type MirrorInfo, readMirrorInfo, readMirrorTable, removeMirror } from './mirror.js';
+import { listMirrors, type MirrorInfo, readMirrorInfo, removeMirror } from './mirror.js';
 import { Control, State } from './protocol.js';
+import { WatchedTable } from './watched-table.js';
 
 const DIR_PREFIX = 'hangdump-';
 /** A watchdog directory, named by the process that made it. */
@@ -19,8 +20,8 @@ const WAITING_GRACE_MS = 500;
 
 /**
  * One watchdog for all the worker processes of a test run, in the runner's main process. Each worker
- * mirrors its deadline table and heartbeat into a file of `dir` (see `mirror.ts`); this process reads
- * them, and when a worker's event loop stops turning past a guard's deadline, opens that worker's
+ * announces itself in `dir` and mirrors its deadline table and heartbeat into a file there (see
+ * `mirror.ts`), until this process finds the table in the worker's memory; this process reads them, and when a worker's event loop stops turning past a guard's deadline, opens that worker's
  * inspector (SIGUSR1), pauses it over a WebSocket and writes the BLOCKED dump, as a watchdog thread
  * would from inside. WAITING guards need no watchdog: the worker's heartbeat finds them itself.
  */
@@ -28,7 +29,7 @@ export class ProcessWatchdog {
   /** The directory the workers announce themselves in (handed to them by the runner integration). */
   readonly dir: string;
   readonly #timer: ReturnType<typeof setInterval>;
-  readonly #infos = new Map<string, MirrorInfo>();
+  readonly #watched = new Map<string, WatchedTable>();
   /** Workers being dumped right now. */
   readonly #busy = new Set<string>();
   /** Guards dumped already, as `name:slot:generation`. */
@@ -47,6 +48,8 @@ export class ProcessWatchdog {
   /** Stops watching and removes the directory. */
   close(): void {
     clearInterval(this.#timer);
+    for (const watched of this.#watched.values()) watched.close();
+    this.#watched.clear();
     process.off('exit', this.#close);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
@@ -54,22 +57,34 @@ export class ProcessWatchdog {
   #poll(): void {
     const names = listMirrors(this.dir);
     // A worker that withdrew (its mirror failed): forgotten, in case its pid comes back as another.
-    for (const known of this.#infos.keys()) if (!names.includes(known)) this.#infos.delete(known);
+    for (const [known, watched] of this.#watched) if (!names.includes(known)) this.#forget(watched);
     for (const name of names) {
       if (this.#busy.has(name)) continue;
-      const info = this.#infos.get(name) ?? readMirrorInfo(this.dir, name);
-      if (!info) continue;
-      this.#infos.set(name, info);
-      if (!alive(info.process.pid)) {
+      const watched = this.#watched.get(name) ?? this.#watch(name);
+      if (!watched) continue;
+      if (!alive(watched.info.process.pid)) {
         removeMirror(this.dir, name);
-        this.#infos.delete(name);
+        this.#forget(watched);
         continue;
       }
-      const table = readMirrorTable(this.dir, name);
+      const table = watched.read();
       if (!table) continue;
-      const blocked = this.#findBlocked(name, table, clockOf(info)());
-      if (blocked.length > 0) void this.#dump(name, info, blocked);
+      const blocked = this.#findBlocked(name, table, clockOf(watched.info)());
+      if (blocked.length > 0) void this.#dump(watched, blocked);
     }
+  }
+
+  #watch(name: string): WatchedTable | undefined {
+    const info = readMirrorInfo(this.dir, name);
+    if (!info) return undefined;
+    const watched = new WatchedTable(this.dir, name, info);
+    this.#watched.set(name, watched);
+    return watched;
+  }
+
+  #forget(watched: WatchedTable): void {
+    watched.close();
+    this.#watched.delete(watched.name);
   }
 
   /** The guards of one worker whose deadline passed while its event loop stood still. */
@@ -91,14 +106,15 @@ export class ProcessWatchdog {
     return blocked;
   }
 
-  async #dump(name: string, info: MirrorInfo, guards: BlockedGuard[]): Promise<void> {
+  async #dump(watched: WatchedTable, guards: BlockedGuard[]): Promise<void> {
+    const { name, info } = watched;
     this.#busy.add(name);
     try {
-      const table = readMirrorTable(this.dir, name);
+      const table = watched.read();
       // Loaded at the first BLOCKED worker only: the runner's main process starts small.
       const { dumpWorkerProcess } = await import('./remote-dump.js');
       const heartbeat = () => {
-        const copy = readMirrorTable(this.dir, name);
+        const copy = watched.read();
         return copy && Atomics.load(copy.control, Control.HEARTBEAT);
       };
       if (table) await dumpWorkerProcess(info, table, guards, clockOf(info), heartbeat);

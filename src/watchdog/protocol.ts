@@ -5,7 +5,7 @@ import type { DumpResult } from '../dump/result.js';
  * of shared memory; no message is posted per guard. Slot constants live here and nowhere else.
  */
 
-/** Words of the control block (an `Int32Array` over its own `SharedArrayBuffer`). */
+/** Words of the control block (an `Int32Array` at the start of the table's shared memory). */
 export const Control = {
   /** Bumped and notified when the watchdog must re-read the table sooner than it planned. */
   WAKE: 0,
@@ -52,6 +52,27 @@ export const SLOT_BYTES = Slot.WORDS * 4 + LABEL_CAPACITY + PATH_CAPACITY;
 export const SLOTS_PER_PAGE = 64;
 export const PAGE_BYTES = SLOT_BYTES * SLOTS_PER_PAGE;
 
+/**
+ * The table's first bytes, before its first page of slots, in shared memory and in a mirror file
+ * alike: the control block, then (in memory) the magic by which a watching process finds the table,
+ * or (in the file) the watching process's answer.
+ */
+export const HEADER_BYTES = 64;
+export const MAGIC_OFFSET = 16;
+export const MAGIC_BYTES = 16;
+/** One `Answer` word, written into a mirror file by the process that watches it. */
+export const ANSWER_OFFSET = 32;
+
+/** How the watching process reads a guarded process's table. */
+export const Answer = {
+  /** Not yet decided: the file is kept up to date, and the answer looked for at each heartbeat. */
+  NONE: 0,
+  /** It reads the table from the process's memory: the file need not be written any more. */
+  READS_MEMORY: 1,
+  /** It cannot (no /proc, not permitted): it reads the file. */
+  READS_FILE: 2,
+} as const;
+
 /** Heartbeat period of the guarded thread. */
 export const HEARTBEAT_MS = 50;
 /** A heartbeat older than this means the event loop is not turning right now. */
@@ -70,8 +91,8 @@ export const RUNNING_GRACE_MS = 10_000;
 
 /** What the guarded thread hands the watchdog when it starts it. */
 export interface WatchdogData {
-  control: SharedArrayBuffer;
-  pages: SharedArrayBuffer[];
+  control: Int32Array;
+  pages: Uint8Array[];
   /** The guarded thread's `performance.timeOrigin`, to map the watchdog's clock onto its own. */
   timeOrigin: number;
   /** The guarded thread's kernel id, to read its state from /proc (see `kernelThreadId`). */
@@ -79,7 +100,7 @@ export interface WatchdogData {
 }
 
 /** Guarded thread -> watchdog. Posted only when the table grows a page, never per guard. */
-export type ToWatchdog = { type: 'page'; buffer: SharedArrayBuffer };
+export type ToWatchdog = { type: 'page'; page: Uint8Array };
 
 /** Watchdog -> guarded thread. */
 export type FromWatchdog =

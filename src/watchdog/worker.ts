@@ -36,7 +36,7 @@ function clock(): number {
 
 // The listener is also what keeps this thread's event loop alive between inspector replies.
 port.on('message', (message: ToWatchdog) => {
-  if (message.type === 'page') table.addPage(message.buffer);
+  if (message.type === 'page') table.addPage(message.page);
 });
 
 function post(message: FromWatchdog): void {

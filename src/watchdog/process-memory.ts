@@ -1,0 +1,72 @@
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { MAGIC_BYTES, MAGIC_OFFSET } from './protocol.js';
+
+/** A region of another process's memory, readable through its /proc/<pid>/mem. */
+export interface ProcessRegion {
+  /** An open /proc/<pid>/mem (close it with `closeRegion`). */
+  fd: number;
+  address: bigint;
+  magic: Buffer;
+}
+
+/** An anonymous private mapping that may be read and written: where a WebAssembly memory lives. */
+const ANONYMOUS_RW = /^([0-9a-f]+)-([0-9a-f]+) rw-p 00000000 00:00 0\s*$/;
+
+/**
+ * Finds, in the memory of process `pid`, the region of `bytes` bytes marked by `magic` (hex, at
+ * `MAGIC_OFFSET`; see table-memory.ts). The region is a mapping of its own, page-aligned, which the
+ * kernel may have merged with a neighbour of the same kind: it is either at the start of its
+ * mapping or at its end. Undefined when it cannot be found or read (no /proc, or reading another
+ * process's memory is not permitted: a ptrace policy, another user).
+ */
+export function findRegion(pid: number, magic: string, bytes: number): ProcessRegion | undefined {
+  let fd: number | undefined;
+  try {
+    const maps = readFileSync(`/proc/${pid}/maps`, 'utf8');
+    fd = openSync(`/proc/${pid}/mem`, 'r');
+    const expected = Buffer.from(magic, 'hex');
+    const found = Buffer.alloc(MAGIC_BYTES);
+    const candidates: bigint[] = [];
+    for (const line of maps.split('\n')) {
+      const mapping = ANONYMOUS_RW.exec(line);
+      if (!mapping) continue;
+      const start = BigInt(`0x${mapping[1]}`);
+      const end = BigInt(`0x${mapping[2]}`);
+      const size = end - start;
+      // A mapping of the region's exact size is the likely one: looked at first.
+      if (size === BigInt(bytes)) candidates.unshift(start);
+      else if (size > BigInt(bytes)) candidates.push(start, end - BigInt(bytes));
+    }
+    for (const address of candidates) {
+      if (readAt(fd, found, address + BigInt(MAGIC_OFFSET)) && found.equals(expected)) {
+        return { fd, address, magic: expected };
+      }
+    }
+  } catch {
+    // Not readable from here: the caller falls back to the file.
+  }
+  if (fd !== undefined) closeRegion({ fd });
+  return undefined;
+}
+
+/** Reads `buffer` whole at `address`; false when that memory is gone (unmapped since the maps were read). */
+function readAt(fd: number, buffer: Buffer, address: bigint): boolean {
+  try {
+    return readSync(fd, buffer, 0, buffer.byteLength, address) === buffer.byteLength;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the region still holds its magic, in a header read from it. */
+export function stillMarked(region: ProcessRegion, header: Uint8Array): boolean {
+  return region.magic.equals(header.subarray(MAGIC_OFFSET, MAGIC_OFFSET + MAGIC_BYTES));
+}
+
+export function closeRegion({ fd }: Pick<ProcessRegion, 'fd'>): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Closed already.
+  }
+}
