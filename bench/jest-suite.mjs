@@ -2,15 +2,7 @@
 // and with its setup file. Each integration's whole cost on a real run, start-up and exit included.
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  alternate,
-  instructionColumns,
-  measureProcess,
-  median,
-  projectWithHangdump,
-  smallTests,
-  table,
-} from './lib.mjs';
+import { alternate, measureRun, projectWithHangdump, smallTests, suiteColumns, table } from './lib.mjs';
 
 const ROOT = path.join(import.meta.dirname, '..');
 const CONFIGS = {
@@ -35,12 +27,6 @@ function generate(dir, files, testsPerFile) {
   );
 }
 
-/**
- * CPU seconds (user + system) of a process and the children it waited for, from GNU time where the
- * machine has it: steadier than wall time on a loaded machine.
- */
-const GNU_TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-
 export function benchJestSuite(rounds = 7, files = 24, testsPerFile = 100) {
   const dir = path.join(import.meta.dirname, '.jest-suite');
   const configs = generate(dir, files, testsPerFile);
@@ -61,12 +47,9 @@ export function benchJestSuite(rounds = 7, files = 24, testsPerFile = 100) {
       path.join(dir, '.cache'),
     ];
     const env = { ...process.env, CI: '1', FORCE_COLOR: '0' };
-    const { ms, instructions, result } = GNU_TIME
-      ? measureProcess(['-f', 'cpu %U %S', process.execPath, ...args], { cwd: dir, env, spawnWith: GNU_TIME })
-      : measureProcess(args, { cwd: dir, env });
+    const { ms, cpuMs, instructions, result } = measureRun(args, { cwd: dir, env });
     if (result.status !== 0) throw new Error(`jest failed:\n${result.stdout}\n${result.stderr}`);
-    const used = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(result.stderr);
-    if (used) cpu[name].push((Number(used[1]) + Number(used[2])) * 1000);
+    if (cpuMs !== undefined) cpu[name].push(cpuMs);
     if (instructions !== undefined) counts[name].push(instructions);
     return ms;
   };
@@ -78,23 +61,11 @@ export function benchJestSuite(rounds = 7, files = 24, testsPerFile = 100) {
     for (const run of Object.values(cases)) run();
     for (const samples of [...Object.values(cpu), ...Object.values(counts)]) samples.length = 0;
     const medians = alternate(cases, rounds);
-    const base = medians['without hangdump'];
-    const cpuBase = median(cpu['without hangdump'] ?? []);
-    const instructions = instructionColumns(counts, 'without hangdump');
+    const columns = suiteColumns(medians, cpu, counts, 'without hangdump');
     table(
-      `A Jest 30 suite: ${files * testsPerFile} tests in ${files} files, 2 workers (median of ${rounds} alternated runs; goal: <= 1.03x)${instructions.title}`,
-      ['case', 'wall ms', 'ratio', 'CPU ms', 'ratio', ...instructions.header],
-      Object.entries(medians).map(([name, ms]) => {
-        const used = median(cpu[name] ?? []);
-        return [
-          name,
-          ms.toFixed(0),
-          `${(ms / base).toFixed(3)}x`,
-          used ? used.toFixed(0) : '-',
-          used ? `${(used / cpuBase).toFixed(3)}x` : '-',
-          ...instructions.cells(name),
-        ];
-      }),
+      `A Jest 30 suite: ${files * testsPerFile} tests in ${files} files, 2 workers (median of ${rounds} alternated runs; goal: <= 1.03x)${columns.title}`,
+      columns.header,
+      Object.keys(medians).map((name) => columns.row(name)),
     );
     return medians;
   } finally {

@@ -68,10 +68,54 @@ export function measureProcess(args, { spawnWith = process.execPath, ...options 
 }
 
 /**
+ * CPU seconds (user + system) of a process and the children it waited for, from GNU time where the
+ * machine has it: steadier than wall time on a loaded machine, and unlike a count of user-space
+ * instructions it includes what system calls cost.
+ */
+const GNU_TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+/**
+ * Runs a Node process as `measureProcess` does, also counting its CPU milliseconds (all its processes)
+ * where GNU time is installed.
+ */
+export function measureRun(args, options = {}) {
+  if (!GNU_TIME) return measureProcess(args, options);
+  const measured = measureProcess(['-f', 'cpu %U %S', process.execPath, ...args], {
+    ...options,
+    spawnWith: GNU_TIME,
+  });
+  const used = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(measured.result.stderr);
+  return { ...measured, cpuMs: used ? (Number(used[1]) + Number(used[2])) * 1000 : undefined };
+}
+
+/**
+ * Wall time, CPU time and instruction columns of a table (the last two where measured), from the
+ * samples `measureRun` gave each case, against the case `base`: wall and CPU as medians.
+ */
+export function suiteColumns(walls, cpu, counts, base) {
+  const instructions = instructionColumns(counts, base);
+  const cpuBase = cpu[base]?.length > 0 ? median(cpu[base]) : undefined;
+  return {
+    title: instructions.title,
+    header: ['case', 'wall ms', 'ratio', ...(cpuBase ? ['CPU ms', 'ratio'] : []), ...instructions.header],
+    row(name) {
+      const used = cpuBase && cpu[name]?.length > 0 ? median(cpu[name]) : undefined;
+      return [
+        name,
+        walls[name].toFixed(0),
+        `${(walls[name] / walls[base]).toFixed(3)}x`,
+        ...(cpuBase ? [used ? used.toFixed(0) : '-', used ? `${(used / cpuBase).toFixed(3)}x` : '-'] : []),
+        ...instructions.cells(name),
+      ];
+    },
+  };
+}
+
+/**
  * The instruction columns of a table, from the counts `measureProcess` gave each case (none where
  * `perf` is missing): a note for the title, the header cells, and each case's cells against `base`.
  */
-export function instructionColumns(counts, base) {
+function instructionColumns(counts, base) {
   const baseCount = counts[base]?.length > 0 ? median(counts[base]) : undefined;
   return {
     title: baseCount ? '; user-space instructions of all its processes (perf stat)' : '',

@@ -3,14 +3,7 @@
 // and one file of many tests (per-test costs show).
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  alternate,
-  instructionColumns,
-  measureProcess,
-  projectWithHangdump,
-  smallTests,
-  table,
-} from './lib.mjs';
+import { alternate, measureRun, projectWithHangdump, smallTests, suiteColumns, table } from './lib.mjs';
 
 const ROOT = path.join(import.meta.dirname, '..');
 
@@ -49,12 +42,14 @@ function benchSuite(title, files, testsPerFile, rounds) {
     'with the plugin, promises: true': 'promises.config.mjs',
   };
   const counts = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
+  const cpu = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
   const runWith = (name, config) => () => {
-    const { ms, instructions, result } = measureProcess(
+    const { ms, cpuMs, instructions, result } = measureRun(
       [vitest, 'run', '--root', dir, '--config', path.join(dir, config)],
       { cwd: dir, env: { ...process.env, CI: '1', FORCE_COLOR: '0' } },
     );
     if (result.status !== 0) throw new Error(`vitest failed:\n${result.stdout}\n${result.stderr}`);
+    if (cpuMs !== undefined) cpu[name].push(cpuMs);
     if (instructions !== undefined) counts[name].push(instructions);
     return ms;
   };
@@ -64,17 +59,12 @@ function benchSuite(title, files, testsPerFile, rounds) {
       rounds,
     );
     const base = medians['without hangdump'];
-    const instructions = instructionColumns(counts, 'without hangdump');
     const perTestUs = (name) => (((medians[name] - base) * 1000) / (files * testsPerFile)).toFixed(0);
+    const columns = suiteColumns(medians, cpu, counts, 'without hangdump');
     table(
-      `${title}: ${files * testsPerFile} tests in ${files} file(s), wall ms (median of ${rounds} alternated runs; goal: <= 3%)${instructions.title}`,
-      ['case', 'ms', 'ratio', ...instructions.header],
-      Object.entries(medians).map(([name, ms]) => [
-        name,
-        ms.toFixed(0),
-        `${(ms / base).toFixed(3)}x`,
-        ...instructions.cells(name),
-      ]),
+      `${title}: ${files * testsPerFile} tests in ${files} file(s), median of ${rounds} alternated runs (goal: <= 3%)${columns.title}`,
+      columns.header,
+      Object.keys(medians).map((name) => columns.row(name)),
     );
     console.log(
       `  (${perTestUs('with the plugin')} µs more per test, start-up included; ${perTestUs('with the plugin, promises: true')} µs with promises: true)`,
