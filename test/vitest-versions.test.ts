@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { EXPECTED_DUMPS, reportedAnnotations } from './fixtures/vitest-plugin/expected.js';
+import { RETRY_DUMPS } from './fixtures/vitest-retry/expected.js';
 import { type Dump, dumpLabels, markerLine, NODE, NODE24, ROOT, run, runnerProject } from './helpers.js';
 
 // The root's Vitest 4 runs the full plugin suite (vitest-plugin.test.ts); here the other supported
@@ -84,6 +85,16 @@ test('vitest3: a worker compiles hangdump from a code cache, made by a first run
   await runPassing();
   expect(fs.statSync(cache).mtimeMs).toBe(mtimeMs);
   expect(fs.readdirSync(cacheDir)).toEqual(files);
+});
+
+test('vitest3: retry and repeats: an attempt that hangs has a dump of its own, and a retry that passes none', async () => {
+  // Vitest 3.2 keeps the first try's timeout error among the test's errors while its retry runs.
+  const project = runnerProject('vitest3', 'vitest-retry');
+  const vitest = path.join(ROOT, 'test/runners/vitest3/node_modules/vitest/vitest.mjs');
+  const result = await run(NODE, [vitest, 'run', '--root', project]);
+  expect(result.stdout).toMatch(/Tests\s+1 failed \| 1 passed \(2\)/);
+  const dumps = result.dumps().map((d) => ({ label: d.json.label, budgetMs: d.json.budgetMs }));
+  expect(dumps.sort((a, b) => a.label.localeCompare(b.label))).toEqual(RETRY_DUMPS);
 });
 
 function waitingHeadlines(dumps: Dump[]): string[] {

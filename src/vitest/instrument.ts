@@ -10,7 +10,7 @@ import { type HookKind, hookLabel, testLabel } from './labels.js';
 import { recordOpenAtEnd } from './open-at-end.js';
 import { LEFTOVERS_META, type WorkerOptions } from './options.js';
 import { armFromRunner, type TestTurns } from './run-task.js';
-import { explainTimeout, isTimeout } from './timeout-message.js';
+import { attemptTimeout, explainTimeout } from './timeout-message.js';
 import { watchTimeout } from './timeout-watch.js';
 
 /** The runner's own timeouts (the default budgets) and hook order. */
@@ -157,8 +157,7 @@ function guardTests(suite: Suite, hooks: Hooks, context: FileContext): void {
         armed.stop();
         // Where the test's signal is not aborted at the timeout (Vitest 3.2), the first afterEach is
         // the moment: still before any cleanup of the user's.
-        const timeout = test.result?.errors?.find(isTimeout) as Error | undefined;
-        return turns.disarm(test, testContext, armed.guard, timeout);
+        return turns.disarm(test, testContext, armed.guard, attemptTimeout(test));
       }),
     );
   }

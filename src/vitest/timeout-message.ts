@@ -1,3 +1,4 @@
+import type { RunnerTestCase } from 'vitest';
 import type { DumpResult } from '../dump/result.js';
 import { dumpWriter } from '../guard/lazy.js';
 
@@ -20,4 +21,14 @@ export function explainTimeout(error: { message: string; stack?: string }, dump:
 /** Whether an error (or a test's serialized error) is Vitest's own timeout: "Test timed out in 5000ms". */
 export function isTimeout(error: unknown): error is { message: string; stack?: string } {
   return /timed out/i.test(String((error as { message?: unknown } | undefined)?.message));
+}
+
+/**
+ * Vitest's timeout error, when that is how the test's current attempt failed: its last recorded
+ * error (Vitest keeps the errors of earlier attempts, retries and repeats, beside it).
+ */
+export function attemptTimeout(test: RunnerTestCase): Error | undefined {
+  const { result } = test;
+  const last = result?.state === 'fail' ? result.errors?.at(-1) : undefined;
+  return isTimeout(last) ? (last as Error) : undefined;
 }
