@@ -1,6 +1,5 @@
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest';
 import type { HangGuard } from '../guard/api.js';
-import { isThenable } from '../guard/settle.js';
 import type { TestContext } from './annotate.js';
 import { extensibleRunner } from './runner-api.js';
 import { isTimeout } from './timeout-message.js';
@@ -67,11 +66,6 @@ function runnerTurns(customRunner: boolean): WeakMap<Suite, TestTurns> | undefin
     } catch (error) {
       turns.disarm(test, context, guard, undefined);
       throw error;
-    }
-    if (!isThenable(result)) {
-      // A synchronous test has ended: no promise is made for it (most trivial tests).
-      const annotated = turns.disarm(test, context, guard, undefined);
-      return annotated ? annotated.then(() => result) : result;
     }
     return Promise.resolve(result).then(
       () => turns.disarm(test, context, guard, undefined),
