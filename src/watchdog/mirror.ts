@@ -164,14 +164,15 @@ export class TableMirror {
    * which the watcher learns to read the file again.
    */
   grown(table: DeadlineTable, pages: readonly Uint8Array[]): void {
-    if (this.#answer === Answer.READS_MEMORY) {
-      writeSync(this.#fd, table.control, 0, Control.WORDS * 4, 0);
+    const fromMemory = this.#answer === Answer.READS_MEMORY;
+    this.#answer = Answer.READS_FILE;
+    if (fromMemory) {
       for (const [index, page] of pages.entries())
         writeSync(this.#fd, page, 0, page.byteLength, pageOffset(index));
+      this.writeControl(table);
       // What the file holds now is the table's whole: every slot's path included.
       this.#paths.length = 0;
     }
-    this.#answer = Answer.READS_FILE;
     this.#magic?.fill(0);
   }
 

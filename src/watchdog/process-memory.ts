@@ -26,6 +26,7 @@ export function findRegion(pid: number, magic: string, bytes: number): ProcessRe
     fd = openSync(`/proc/${pid}/mem`, 'r');
     const expected = Buffer.from(magic, 'hex');
     const found = Buffer.alloc(MAGIC_BYTES);
+    const regionBytes = BigInt(bytes);
     const candidates: bigint[] = [];
     for (const line of maps.split('\n')) {
       const mapping = ANONYMOUS_RW.exec(line);
@@ -34,8 +35,8 @@ export function findRegion(pid: number, magic: string, bytes: number): ProcessRe
       const end = BigInt(`0x${mapping[2]}`);
       const size = end - start;
       // A mapping of the region's exact size is the likely one: looked at first.
-      if (size === BigInt(bytes)) candidates.unshift(start);
-      else if (size > BigInt(bytes)) candidates.push(start, end - BigInt(bytes));
+      if (size === regionBytes) candidates.unshift(start);
+      else if (size > regionBytes) candidates.push(start, end - regionBytes);
     }
     for (const address of candidates) {
       if (readAt(fd, found, address + BigInt(MAGIC_OFFSET)) && found.equals(expected)) {
