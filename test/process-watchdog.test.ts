@@ -3,6 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { processFacts } from '../src/guard/facts.js';
+import { DeadlineTable } from '../src/watchdog/deadline-table.js';
+import { TableMirror } from '../src/watchdog/mirror.js';
+import { closeRegion, findRegion, writeRegionAnswer } from '../src/watchdog/process-memory.js';
+import { Answer } from '../src/watchdog/protocol.js';
+import { allocateTable } from '../src/watchdog/table-memory.js';
 import { markerLine, NODE, ROOT, type Run, readDumps, run, tempDir } from './helpers.js';
 
 const VITEST = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
@@ -45,7 +51,7 @@ describe.each(['forks', 'vmForks'])(
       const dir = /WATCHED FROM (\S+)/.exec(result.stdout)?.[1];
       expect(dir).toBeDefined();
       // The busy worker was ended: hangdump fails its test, naming the dump.
-      expect(result.stdout).toMatch(/Tests\s+2 failed \| 2 passed/);
+      expect(result.stdout).toMatch(/Tests\s+2 failed \| 3 passed/);
       expect(result.stderr).toMatch(
         / FAIL {2}busy\.test\.ts > spins\nError: BLOCKED — .*; hangdump ended its worker\n/,
       );
@@ -135,4 +141,35 @@ test('a table that outgrows the memory the main process reads is read from its f
   expect(dump?.json).toMatchObject(blockedInJavaScript('grown/grown.test.ts', 'grown-busy'));
   expect(grown.stderr).toContain('has stopped turning its event loop');
   expect(grown.stderr).not.toContain("the watchdog's table could not be written");
+});
+
+test('the answer written into a table found in memory stops the mirror file at the next arm', () => {
+  const { control, firstPage, findable } = allocateTable(true);
+  if (!findable) throw new Error('no findable memory here');
+  const table = new DeadlineTable(control, [firstPage]);
+  const dir = tempDir();
+  const mirror = TableMirror.create(
+    dir,
+    'self-0',
+    { probeId: 'p', timeOrigin: 0, process: processFacts() },
+    findable,
+  );
+  const arm = (slot: number, label: string) => {
+    table.arm(slot, 1e9, 0, { budgetMs: 1000, onBlocked: 'exit', exitCode: 1, label, path: undefined });
+    mirror.writeSlot(table, slot, undefined);
+  };
+  const file = () => fs.readFileSync(path.join(dir, 'self-0.table'), 'latin1');
+  arm(0, 'before the answer');
+  expect(file()).toContain('before the answer');
+  // What the watching process does, here on this process's own memory.
+  const region = findRegion(process.pid, findable.magic, findable.bytes);
+  if (!region) throw new Error('the table was not found in memory');
+  try {
+    expect(writeRegionAnswer(region, Answer.READS_MEMORY)).toBe(true);
+  } finally {
+    closeRegion(region);
+  }
+  expect(findable.answer[0]).toBe(Answer.READS_MEMORY);
+  arm(1, 'after the answer');
+  expect(file()).not.toContain('after the answer');
 });

@@ -36,7 +36,8 @@ import type { FindableTable } from './table-memory.js';
  *
  * The file is kept only until the watcher answers that it reads the table from this process's memory
  * (see table-memory.ts): from then on nothing is written here, unless the table outgrows the region
- * the watcher reads, when the file takes over again for good.
+ * the watcher reads, when the file takes over again for good. The watcher writes that answer into
+ * the memory it found, where each arm looks at it at no cost, and into the file, for the heartbeat.
  */
 
 /** What the watchdog process needs to know of a guarded process, written once beside its table. */
@@ -51,7 +52,8 @@ export interface MirrorInfo {
   memory?: { magic: string; bytes: number };
 }
 
-const INFO_SUFFIX = '.json';
+/** A mirror's announcement: its info file's suffix. */
+export const INFO_SUFFIX = '.json';
 const TABLE_SUFFIX = '.table';
 
 /** The guarded process's side: keeps the file in step with the shared-memory table. */
@@ -63,6 +65,8 @@ export class TableMirror {
   readonly #magic: Uint8Array | undefined;
   /** The watcher's answer (see `Answer`): whether the file must still be written. */
   #answer: number;
+  /** Where the watcher writes its answer into this process's memory, when it found the table there. */
+  readonly #answerInMemory: Int32Array | undefined;
   /**
    * The path each slot's copy holds: paths rarely change, so they are written only when they do (a
    * slot without one needs none: its words say so).
@@ -80,6 +84,7 @@ export class TableMirror {
     this.#fd = fd;
     this.#base = base;
     this.#magic = memory?.magicBytes;
+    this.#answerInMemory = memory?.answer;
     this.#answer = memory ? Answer.NONE : Answer.READS_FILE;
   }
 
@@ -122,7 +127,7 @@ export class TableMirror {
    * watcher has answered, a look at its answer.
    */
   writeControl(table: DeadlineTable): void {
-    if (this.#answer === Answer.READS_MEMORY) return;
+    if (this.#readsMemory()) return;
     writeSync(this.#fd, table.control, 0, Control.WORDS * 4, 0);
     for (const slot of this.#freed) {
       this.#listed[slot] = false;
@@ -134,7 +139,7 @@ export class TableMirror {
 
   /** An armed slot: its words and label, and its path when that changed. */
   writeSlot(table: DeadlineTable, slot: number, path: string | undefined): void {
-    if (this.#answer === Answer.READS_MEMORY) return;
+    if (this.#readsMemory()) return;
     const bytes = table.slotBytes(slot);
     const offset = HEADER_BYTES + slot * SLOT_BYTES;
     if (this.#paths[slot] !== path) {
@@ -147,14 +152,14 @@ export class TableMirror {
 
   /** A freed slot, written at the next heartbeat. */
   freed(slot: number): void {
-    if (this.#listed[slot] || this.#answer === Answer.READS_MEMORY) return;
+    if (this.#listed[slot] || this.#readsMemory()) return;
     this.#listed[slot] = true;
     this.#freed.push(slot);
   }
 
   /** Just the slot's first word: its deadline or state, after a transition. */
   writeState(table: DeadlineTable, slot: number): void {
-    if (this.#answer === Answer.READS_MEMORY) return;
+    if (this.#readsMemory()) return;
     writeSync(this.#fd, table.slotBytes(slot), 0, 4, HEADER_BYTES + slot * SLOT_BYTES);
   }
 
@@ -164,7 +169,7 @@ export class TableMirror {
    * which the watcher learns to read the file again.
    */
   grown(table: DeadlineTable, pages: readonly Uint8Array[]): void {
-    const fromMemory = this.#answer === Answer.READS_MEMORY;
+    const fromMemory = this.#readsMemory();
     this.#answer = Answer.READS_FILE;
     if (fromMemory) {
       for (const [index, page] of pages.entries())
@@ -174,6 +179,14 @@ export class TableMirror {
       this.#paths.length = 0;
     }
     this.#magic?.fill(0);
+  }
+
+  /** Whether the watcher reads the table from memory, by its answer there if none has come yet. */
+  #readsMemory(): boolean {
+    if (this.#answer === Answer.NONE && this.#answerInMemory?.[0] === Answer.READS_MEMORY) {
+      this.#answer = Answer.READS_MEMORY;
+    }
+    return this.#answer === Answer.READS_MEMORY;
   }
 
   #readAnswer(): number {

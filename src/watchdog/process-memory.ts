@@ -1,10 +1,12 @@
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { MAGIC_BYTES, MAGIC_OFFSET } from './protocol.js';
+import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { ANSWER_OFFSET, MAGIC_BYTES, MAGIC_OFFSET } from './protocol.js';
 
 /** A region of another process's memory, readable through its /proc/<pid>/mem. */
 export interface ProcessRegion {
   /** An open /proc/<pid>/mem (close it with `closeRegion`). */
   fd: number;
+  /** Opened for writing too (the same permission as reading, unless a security module says otherwise). */
+  writable: boolean;
   address: bigint;
   magic: Buffer;
 }
@@ -23,7 +25,8 @@ export function findRegion(pid: number, magic: string, bytes: number): ProcessRe
   let fd: number | undefined;
   try {
     const maps = readFileSync(`/proc/${pid}/maps`, 'utf8');
-    fd = openSync(`/proc/${pid}/mem`, 'r');
+    const { fd: opened, writable } = openMemory(pid);
+    fd = opened;
     const expected = Buffer.from(magic, 'hex');
     const found = Buffer.alloc(MAGIC_BYTES);
     const regionBytes = BigInt(bytes);
@@ -40,7 +43,7 @@ export function findRegion(pid: number, magic: string, bytes: number): ProcessRe
     }
     for (const address of candidates) {
       if (readAt(fd, found, address + BigInt(MAGIC_OFFSET)) && found.equals(expected)) {
-        return { fd, address, magic: expected };
+        return { fd, writable, address, magic: expected };
       }
     }
   } catch {
@@ -48,6 +51,28 @@ export function findRegion(pid: number, magic: string, bytes: number): ProcessRe
   }
   if (fd !== undefined) closeRegion({ fd });
   return undefined;
+}
+
+function openMemory(pid: number): { fd: number; writable: boolean } {
+  try {
+    return { fd: openSync(`/proc/${pid}/mem`, 'r+'), writable: true };
+  } catch {
+    return { fd: openSync(`/proc/${pid}/mem`, 'r'), writable: false };
+  }
+}
+
+/**
+ * Writes the watching process's `Answer` into the region (the one word of it this process writes);
+ * false when it cannot.
+ */
+export function writeRegionAnswer(region: ProcessRegion, answer: number): boolean {
+  if (!region.writable) return false;
+  try {
+    // A user-space address fits a double exactly (below 2^47); `writeSync` takes no BigInt position.
+    return writeSync(region.fd, new Int32Array([answer]), 0, 4, Number(region.address) + ANSWER_OFFSET) === 4;
+  } catch {
+    return false;
+  }
 }
 
 /** Reads `buffer` whole at `address`; false when that memory is gone (unmapped since the maps were read). */

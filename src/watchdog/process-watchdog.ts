@@ -6,7 +6,7 @@ import { writeStderr } from '../stderr.js';
 import type { BlockedGuard } from './blocked.js';
 import { blockedAfter, classify } from './classify.js';
 import type { DeadlineTable } from './deadline-table.js';
-import { listMirrors, type MirrorInfo, readMirrorInfo, removeMirror } from './mirror.js';
+import { INFO_SUFFIX, listMirrors, type MirrorInfo, readMirrorInfo, removeMirror } from './mirror.js';
 import { Control, State } from './protocol.js';
 import { WatchedTable } from './watched-table.js';
 
@@ -29,6 +29,9 @@ export class ProcessWatchdog {
   /** The directory the workers announce themselves in (handed to them by the runner integration). */
   readonly dir: string;
   readonly #timer: ReturnType<typeof setInterval>;
+  /** Tells of each worker as it announces itself, between polls; undefined where it cannot. */
+  readonly #announcements: fs.FSWatcher | undefined;
+  #pollQueued = false;
   readonly #watched = new Map<string, WatchedTable>();
   /** Workers being dumped right now. */
   readonly #busy = new Set<string>();
@@ -42,16 +45,31 @@ export class ProcessWatchdog {
     // Named by this process, so that a later run can tell it is an orphan once this one is gone.
     this.dir = fs.mkdtempSync(path.join(parent, `${DIR_PREFIX}${process.pid}-`));
     this.#timer = setInterval(() => this.#poll(), POLL_MS).unref();
+    this.#announcements = watchAnnouncements(this.dir, () => this.#pollSoon());
     process.once('exit', this.#close);
   }
 
   /** Stops watching and removes the directory. */
   close(): void {
     clearInterval(this.#timer);
+    this.#announcements?.close();
     for (const watched of this.#watched.values()) watched.close();
     this.#watched.clear();
     process.off('exit', this.#close);
     fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * A worker that has just announced itself is looked at now rather than at the next poll: until it
+   * hears that its table is read from its memory, each of its arms writes its mirror file.
+   */
+  #pollSoon(): void {
+    if (this.#pollQueued) return;
+    this.#pollQueued = true;
+    setImmediate(() => {
+      this.#pollQueued = false;
+      this.#poll();
+    }).unref();
   }
 
   #poll(): void {
@@ -124,6 +142,20 @@ export class ProcessWatchdog {
       for (const { slot, generation } of guards) this.#done.add(`${name}:${slot}:${generation}`);
       this.#busy.delete(name);
     }
+  }
+}
+
+/** Calls `announced` when a worker announces itself in `dir`; undefined where `fs.watch` fails. */
+function watchAnnouncements(dir: string, announced: () => void): fs.FSWatcher | undefined {
+  try {
+    const watcher = fs.watch(dir, { persistent: false }, (_event, file) => {
+      if (file?.endsWith(INFO_SUFFIX)) announced();
+    });
+    // Polling goes on without it.
+    watcher.on('error', () => watcher.close());
+    return watcher;
+  } catch {
+    return undefined;
   }
 }
 

@@ -55,17 +55,20 @@ export const PAGE_BYTES = SLOT_BYTES * SLOTS_PER_PAGE;
 /**
  * The table's first bytes, before its first page of slots, in shared memory and in a mirror file
  * alike: the control block, then (in memory) the magic by which a watching process finds the table,
- * or (in the file) the watching process's answer.
+ * then the watching process's answer (written into the memory where it can be, and into the file).
  */
 export const HEADER_BYTES = 64;
 export const MAGIC_OFFSET = 16;
 export const MAGIC_BYTES = 16;
-/** One `Answer` word, written into a mirror file by the process that watches it. */
+/** One `Answer` word, written by the process that watches the table. */
 export const ANSWER_OFFSET = 32;
 
 /** How the watching process reads a guarded process's table. */
 export const Answer = {
-  /** Not yet decided: the file is kept up to date, and the answer looked for at each heartbeat. */
+  /**
+   * Not yet decided: the file is kept up to date, and the answer looked for (in memory at each arm,
+   * in the file at each heartbeat).
+   */
   NONE: 0,
   /** It reads the table from the process's memory: the file need not be written any more. */
   READS_MEMORY: 1,

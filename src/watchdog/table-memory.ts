@@ -1,4 +1,4 @@
-import { Control, HEADER_BYTES, MAGIC_BYTES, MAGIC_OFFSET, PAGE_BYTES } from './protocol.js';
+import { ANSWER_OFFSET, Control, HEADER_BYTES, MAGIC_BYTES, MAGIC_OFFSET, PAGE_BYTES } from './protocol.js';
 
 /**
  * The shared memory of a guarded thread's deadline table: one region laid out as the mirror file is
@@ -25,6 +25,8 @@ export interface FindableTable {
   bytes: number;
   /** The magic's bytes in the region: cleared when the table leaves the region (see `TableMirror`). */
   magicBytes: Uint8Array;
+  /** The answer word in the region, which the watching process writes once it has found the table. */
+  answer: Int32Array;
 }
 
 const WASM_PAGE_BYTES = 65_536;
@@ -43,7 +45,8 @@ export function allocateTable(findable: boolean): TableMemory {
   // Not a secret, only unlikely elsewhere (and node:crypto would cost each worker its loading).
   for (let i = 0; i < MAGIC_BYTES; i++) magicBytes[i] = Math.floor(Math.random() * 256);
   const magic = Buffer.from(magicBytes).toString('hex');
-  return { ...table, findable: { magic, bytes: memory.byteLength, magicBytes } };
+  const answer = new Int32Array(memory, ANSWER_OFFSET, 1);
+  return { ...table, findable: { magic, bytes: memory.byteLength, magicBytes, answer } };
 }
 
 /** A further page of slots. */

@@ -1,6 +1,12 @@
 import type { DeadlineTable } from './deadline-table.js';
 import { type MirrorInfo, readMirrorTable, readTable, writeAnswer } from './mirror.js';
-import { closeRegion, findRegion, type ProcessRegion, stillMarked } from './process-memory.js';
+import {
+  closeRegion,
+  findRegion,
+  type ProcessRegion,
+  stillMarked,
+  writeRegionAnswer,
+} from './process-memory.js';
 import { Answer, SLOTS_PER_PAGE } from './protocol.js';
 
 /**
@@ -52,6 +58,8 @@ export class WatchedTable {
     const { memory, process } = this.info;
     if (!memory) return;
     this.#region = findRegion(process.pid, memory.magic, memory.bytes);
+    // In its memory, the process hears the answer at its next arm; in the file, at its next heartbeat.
+    if (this.#region) writeRegionAnswer(this.#region, Answer.READS_MEMORY);
     try {
       writeAnswer(this.dir, this.name, this.#region ? Answer.READS_MEMORY : Answer.READS_FILE);
     } catch {
