@@ -31,7 +31,8 @@ export class ProcessWatchdog {
   readonly #timer: ReturnType<typeof setInterval>;
   /** Tells of each worker as it announces itself, between polls; undefined where it cannot. */
   readonly #announcements: fs.FSWatcher | undefined;
-  #pollQueued = false;
+  /** Workers announced since the last look at the newcomers. */
+  readonly #announced = new Set<string>();
   readonly #watched = new Map<string, WatchedTable>();
   /** Workers being dumped right now. */
   readonly #busy = new Set<string>();
@@ -45,7 +46,7 @@ export class ProcessWatchdog {
     // Named by this process, so that a later run can tell it is an orphan once this one is gone.
     this.dir = fs.mkdtempSync(path.join(parent, `${DIR_PREFIX}${process.pid}-`));
     this.#timer = setInterval(() => this.#poll(), POLL_MS).unref();
-    this.#announcements = watchAnnouncements(this.dir, () => this.#pollSoon());
+    this.#announcements = watchAnnouncements(this.dir, (name) => this.#lookSoon(name));
     process.once('exit', this.#close);
   }
 
@@ -63,13 +64,16 @@ export class ProcessWatchdog {
    * A worker that has just announced itself is looked at now rather than at the next poll: until it
    * hears that its table is read from its memory, each of its arms writes its mirror file.
    */
-  #pollSoon(): void {
-    if (this.#pollQueued) return;
-    this.#pollQueued = true;
-    setImmediate(() => {
-      this.#pollQueued = false;
-      this.#poll();
-    }).unref();
+  #lookSoon(name: string): void {
+    if (this.#announced.size === 0) {
+      setImmediate(() => {
+        for (const announced of this.#announced) {
+          if (!this.#watched.has(announced)) this.#watch(announced)?.read();
+        }
+        this.#announced.clear();
+      }).unref();
+    }
+    this.#announced.add(name);
   }
 
   #poll(): void {
@@ -145,11 +149,11 @@ export class ProcessWatchdog {
   }
 }
 
-/** Calls `announced` when a worker announces itself in `dir`; undefined where `fs.watch` fails. */
-function watchAnnouncements(dir: string, announced: () => void): fs.FSWatcher | undefined {
+/** Calls `announced` with a worker's name as it announces itself in `dir`; undefined where `fs.watch` fails. */
+function watchAnnouncements(dir: string, announced: (name: string) => void): fs.FSWatcher | undefined {
   try {
     const watcher = fs.watch(dir, { persistent: false }, (_event, file) => {
-      if (file?.endsWith(INFO_SUFFIX)) announced();
+      if (file?.endsWith(INFO_SUFFIX)) announced(file.slice(0, -INFO_SUFFIX.length));
     });
     // Polling goes on without it.
     watcher.on('error', () => watcher.close());
