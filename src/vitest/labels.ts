@@ -30,14 +30,20 @@ export function hookLabel(kind: HookKind, owner: RunnerTestSuite | RunnerTestFil
 
 /** Each task's path, built once: a test's is asked for by each of its hooks, at every run. */
 const paths = new WeakMap<Task, string>();
+/** The task asked for last, and its path: its hook's label and its own are asked for in turn. */
+let lastTask: Task | undefined;
+let lastPath = '';
 
 function path(task: Task): string {
+  if (task === lastTask) return lastPath;
   let known = paths.get(task);
   if (known === undefined) {
     const parent = parentOf(task);
     known = parent ? `${path(parent)} > ${task.name}` : task.name;
     paths.set(task, known);
   }
+  lastTask = task;
+  lastPath = known;
   return known;
 }
 

@@ -36,6 +36,8 @@ interface SlotView {
   pathBytes: Uint8Array;
   /** What the armer last encoded into the slot (the armer's side only). */
   label: string | undefined;
+  /** That label is held whole, a byte per character (ASCII): any prefix of it is held too. */
+  asciiLabel: boolean;
   path: string | undefined;
 }
 
@@ -46,6 +48,20 @@ interface Page {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+/**
+ * Writes `label` into the slot and returns its length in bytes. A runner arms a test's hook and then
+ * the test in the same slot, and the test's label starts the hook's (`file > test [beforeEach]`, then
+ * `file > test`): a label the slot holds the start of already is not encoded again.
+ */
+function encodeLabel(view: SlotView, label: string): number {
+  const held = view.label;
+  view.label = label;
+  if (view.asciiLabel && held?.startsWith(label)) return label.length;
+  const { read, written } = encoder.encodeInto(label, view.labelBytes);
+  view.asciiLabel = read === label.length && written === read;
+  return written;
+}
 
 /**
  * The deadline table both threads see: a control block and pages of slots in shared memory. The
@@ -81,10 +97,7 @@ export class DeadlineTable {
     // Strings are encoded only when they differ from what the slot holds: a runner re-arms the same
     // slot test after test, often with the same path.
     const label = input.label ?? '';
-    if (view.label !== label) {
-      view.label = label;
-      words[base + Slot.LABEL_BYTES] = encoder.encodeInto(label, view.labelBytes).written;
-    }
+    if (view.label !== label) words[base + Slot.LABEL_BYTES] = encodeLabel(view, label);
     if (view.path !== input.path) {
       view.path = input.path;
       words[base + Slot.PATH_BYTES] =
@@ -173,6 +186,7 @@ export class DeadlineTable {
       labelBytes: bytes.subarray(strings, strings + LABEL_CAPACITY),
       pathBytes: bytes.subarray(strings + LABEL_CAPACITY, strings + LABEL_CAPACITY + PATH_CAPACITY),
       label: undefined,
+      asciiLabel: false,
       path: undefined,
     };
     this.#views[slot] = view;
