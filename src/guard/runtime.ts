@@ -1,6 +1,7 @@
 import { closeSync } from 'node:fs';
 import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from 'node:timers';
 import type { DumpResult } from '../dump/result.js';
+import { removeLatest } from '../latest.js';
 import type { ResolvedOptions } from '../options.js';
 import { unwatchPromises, watchPromises } from '../resources/promises.js';
 import { startTracking } from '../resources/tracker.js';
@@ -133,9 +134,7 @@ class GuardRuntime {
     const record = this.#record(armed.slot, armed.generation);
     if (record) {
       this.#records[armed.slot] = undefined;
-      // Guards mostly end in the reverse order of their arming: no `splice` (and its array) then.
-      if (this.#armed.at(-1) === record) this.#armed.pop();
-      else this.#armed.splice(this.#armed.lastIndexOf(record), 1);
+      removeLatest(this.#armed, record);
       this.#stopWatchingPromises(record);
     }
     this.#client.disarm(armed);

@@ -1,6 +1,7 @@
 import type { DumpResult } from '../dump/result.js';
 import type { HangGuard } from '../guard/api.js';
 import { everyHeartbeat } from '../guard/runtime.js';
+import { removeLatest } from '../latest.js';
 import { annotateDump, type TestContext } from './annotate.js';
 import { explainTimeout, isTimeout } from './timeout-message.js';
 
@@ -38,11 +39,7 @@ export function watchTimeout(guard: HangGuard, context: TestContext | undefined)
   }
   const turn: Turn = { guard, context: context as Turn['context'] };
   turns.push(turn);
-  return () => {
-    // Turns mostly end in the reverse order of their start: no `splice` (and its array) then.
-    if (turns.at(-1) === turn) turns.pop();
-    else if (turns.includes(turn)) turns.splice(turns.lastIndexOf(turn), 1);
-  };
+  return () => removeLatest(turns, turn);
 }
 
 function listenToLongTurns(): void {

@@ -52,8 +52,7 @@ export interface MirrorInfo {
   memory?: { magic: string; bytes: number };
 }
 
-/** A mirror's announcement: its info file's suffix. */
-export const INFO_SUFFIX = '.json';
+const INFO_SUFFIX = '.json';
 const TABLE_SUFFIX = '.table';
 
 /** The guarded process's side: keeps the file in step with the shared-memory table. */
@@ -199,12 +198,15 @@ export class TableMirror {
 /** The guarded processes announced in `dir`. */
 export function listMirrors(dir: string): string[] {
   try {
-    return readdirSync(dir)
-      .filter((file) => file.endsWith(INFO_SUFFIX))
-      .map((file) => file.slice(0, -INFO_SUFFIX.length));
+    return readdirSync(dir).flatMap((file) => announcedName(file) ?? []);
   } catch {
     return [];
   }
+}
+
+/** The guarded process a file of a watchdog's directory announces, by its name; undefined for other files. */
+export function announcedName(file: string): string | undefined {
+  return file.endsWith(INFO_SUFFIX) ? file.slice(0, -INFO_SUFFIX.length) : undefined;
 }
 
 /** Reads the info of a guarded process; undefined when it is unreadable. */
@@ -243,18 +245,16 @@ export function readMirrorTable(dir: string, name: string): DeadlineTable | unde
  */
 export function readTable(
   fd: number,
-  position: number | bigint,
+  position: number,
   maxSlots = Number.POSITIVE_INFINITY,
 ): { header: Uint8Array; table: DeadlineTable } | undefined {
-  const at = (offset: number) =>
-    typeof position === 'bigint' ? position + BigInt(offset) : position + offset;
   const header = new Uint8Array(HEADER_BYTES);
-  if (readSync(fd, header, 0, HEADER_BYTES, at(0)) < HEADER_BYTES) return undefined;
+  if (readSync(fd, header, 0, HEADER_BYTES, position) < HEADER_BYTES) return undefined;
   const control = new Int32Array(header.buffer, 0, Control.WORDS);
   const slots = Math.max(0, Math.min(control[Control.HIGH_WATER] as number, maxSlots));
   const pages = Array.from({ length: Math.ceil(slots / SLOTS_PER_PAGE) }, (_, index) => {
     const page = new Uint8Array(Math.min(PAGE_BYTES, (slots - index * SLOTS_PER_PAGE) * SLOT_BYTES));
-    readSync(fd, page, 0, page.byteLength, at(pageOffset(index)));
+    readSync(fd, page, 0, page.byteLength, position + pageOffset(index));
     return page;
   });
   return { header, table: new DeadlineTable(control, pages) };

@@ -7,7 +7,8 @@ export interface ProcessRegion {
   fd: number;
   /** Opened for writing too (the same permission as reading, unless a security module says otherwise). */
   writable: boolean;
-  address: bigint;
+  /** A user-space address: below 2^47, exact as a number (and `writeSync` takes no BigInt position). */
+  address: number;
   magic: Buffer;
 }
 
@@ -29,20 +30,19 @@ export function findRegion(pid: number, magic: string, bytes: number): ProcessRe
     fd = opened;
     const expected = Buffer.from(magic, 'hex');
     const found = Buffer.alloc(MAGIC_BYTES);
-    const regionBytes = BigInt(bytes);
-    const candidates: bigint[] = [];
+    const candidates: number[] = [];
     for (const line of maps.split('\n')) {
       const mapping = ANONYMOUS_RW.exec(line);
       if (!mapping) continue;
-      const start = BigInt(`0x${mapping[1]}`);
-      const end = BigInt(`0x${mapping[2]}`);
+      const start = Number.parseInt(mapping[1] as string, 16);
+      const end = Number.parseInt(mapping[2] as string, 16);
       const size = end - start;
       // A mapping of the region's exact size is the likely one: looked at first.
-      if (size === regionBytes) candidates.unshift(start);
-      else if (size > regionBytes) candidates.push(start, end - regionBytes);
+      if (size === bytes) candidates.unshift(start);
+      else if (size > bytes) candidates.push(start, end - bytes);
     }
     for (const address of candidates) {
-      if (readAt(fd, found, address + BigInt(MAGIC_OFFSET)) && found.equals(expected)) {
+      if (readAt(fd, found, address + MAGIC_OFFSET) && found.equals(expected)) {
         return { fd, writable, address, magic: expected };
       }
     }
@@ -68,15 +68,14 @@ function openMemory(pid: number): { fd: number; writable: boolean } {
 export function writeRegionAnswer(region: ProcessRegion, answer: number): boolean {
   if (!region.writable) return false;
   try {
-    // A user-space address fits a double exactly (below 2^47); `writeSync` takes no BigInt position.
-    return writeSync(region.fd, new Int32Array([answer]), 0, 4, Number(region.address) + ANSWER_OFFSET) === 4;
+    return writeSync(region.fd, new Int32Array([answer]), 0, 4, region.address + ANSWER_OFFSET) === 4;
   } catch {
     return false;
   }
 }
 
 /** Reads `buffer` whole at `address`; false when that memory is gone (unmapped since the maps were read). */
-function readAt(fd: number, buffer: Buffer, address: bigint): boolean {
+function readAt(fd: number, buffer: Buffer, address: number): boolean {
   try {
     return readSync(fd, buffer, 0, buffer.byteLength, address) === buffer.byteLength;
   } catch {

@@ -6,7 +6,7 @@ import { writeStderr } from '../stderr.js';
 import type { BlockedGuard } from './blocked.js';
 import { blockedAfter, classify } from './classify.js';
 import type { DeadlineTable } from './deadline-table.js';
-import { INFO_SUFFIX, listMirrors, type MirrorInfo, readMirrorInfo, removeMirror } from './mirror.js';
+import { announcedName, listMirrors, type MirrorInfo, readMirrorInfo, removeMirror } from './mirror.js';
 import { Control, State } from './protocol.js';
 import { WatchedTable } from './watched-table.js';
 
@@ -21,9 +21,10 @@ const WAITING_GRACE_MS = 500;
 /**
  * One watchdog for all the worker processes of a test run, in the runner's main process. Each worker
  * announces itself in `dir` and mirrors its deadline table and heartbeat into a file there (see
- * `mirror.ts`), until this process finds the table in the worker's memory; this process reads them, and when a worker's event loop stops turning past a guard's deadline, opens that worker's
- * inspector (SIGUSR1), pauses it over a WebSocket and writes the BLOCKED dump, as a watchdog thread
- * would from inside. WAITING guards need no watchdog: the worker's heartbeat finds them itself.
+ * `mirror.ts`), until this process finds the table in the worker's memory; this process reads them,
+ * and when a worker's event loop stops turning past a guard's deadline, opens that worker's inspector
+ * (SIGUSR1), pauses it over a WebSocket and writes the BLOCKED dump, as a watchdog thread would from
+ * inside. WAITING guards need no watchdog: the worker's heartbeat finds them itself.
  */
 export class ProcessWatchdog {
   /** The directory the workers announce themselves in (handed to them by the runner integration). */
@@ -68,7 +69,7 @@ export class ProcessWatchdog {
     if (this.#announced.size === 0) {
       setImmediate(() => {
         for (const announced of this.#announced) {
-          if (!this.#watched.has(announced)) this.#watch(announced)?.read();
+          if (!this.#watched.has(announced)) this.#watch(announced)?.look();
         }
         this.#announced.clear();
       }).unref();
@@ -153,7 +154,8 @@ export class ProcessWatchdog {
 function watchAnnouncements(dir: string, announced: (name: string) => void): fs.FSWatcher | undefined {
   try {
     const watcher = fs.watch(dir, { persistent: false }, (_event, file) => {
-      if (file?.endsWith(INFO_SUFFIX)) announced(file.slice(0, -INFO_SUFFIX.length));
+      const name = file ? announcedName(file) : undefined;
+      if (name !== undefined) announced(name);
     });
     // Polling goes on without it.
     watcher.on('error', () => watcher.close());

@@ -30,7 +30,7 @@ export class WatchedTable {
 
   /** A private copy of the table as it stands now; undefined when unreadable right now. */
   read(): DeadlineTable | undefined {
-    if (!this.#looked) this.#look();
+    this.look();
     const region = this.#region;
     if (!region) return readMirrorTable(this.dir, this.name);
     let read: ReturnType<typeof readTable>;
@@ -53,7 +53,8 @@ export class WatchedTable {
   }
 
   /** Looks for the table in the process's memory, once, and tells the process where it is read. */
-  #look(): void {
+  look(): void {
+    if (this.#looked) return;
     this.#looked = true;
     const { memory, process } = this.info;
     if (!memory) return;
