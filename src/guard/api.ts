@@ -10,6 +10,7 @@ import {
 import { mayHaveOpenCreations } from '../resources/tracker.js';
 import { type CapturedStack, captureStack } from '../stack/capture.js';
 import type { Armed } from '../watchdog/client.js';
+import type { LabelParts } from '../watchdog/deadline-table.js';
 import { type Engine, registeredEngine } from './engine.js';
 import { threadSnapshots } from './lazy.js';
 import { type GuardRecord, guardRuntime } from './runtime.js';
@@ -102,7 +103,7 @@ function otherEngine(): Engine | undefined {
  */
 export function armForRunner(
   budgetMs: number,
-  label: string,
+  label: string | LabelParts,
   site: CapturedStack | undefined,
   { path, onBlocked, exitCode, promises }: RunnerOptions = DEFAULTS,
 ): HangGuard {

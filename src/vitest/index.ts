@@ -15,13 +15,13 @@ import { runDumps, summarizeRun } from '../report/index.js';
 import { writeStderr } from '../stderr.js';
 import { ProcessWatchdog } from '../watchdog/process-watchdog.js';
 import { type HangdumpVitestOptions, PROVIDE_KEY, resolveVitestOptions } from './options.js';
+import HangdumpReporter from './reporter.js';
 import { resumeFilesOfEndedWorkers } from './resume-files.js';
 
 export type { HangdumpVitestOptions } from './options.js';
 
-/** The bundled setup file and reporter, beside this file in dist/. */
+/** The bundled setup file, beside this file in dist/. */
 const SETUP_FILE = fileURLToPath(new URL('./vitest-setup.js', import.meta.url));
-const REPORTER_FILE = fileURLToPath(new URL('./vitest-reporter.js', import.meta.url));
 
 /**
  * The Vitest plugin. Arms every test and hook (`beforeAll`, `beforeEach`, `afterEach`, `afterAll`,
@@ -49,9 +49,11 @@ export function hangdump(options: HangdumpVitestOptions = {}): Vite.Plugin {
         });
       }
       // First: it fails the tests of the workers it ended before the other reporters print the run.
+      // An instance, not a path: Vitest would load a path through its module runner (resolving and
+      // fetching it as it does a test file's import), while this module has the class at hand.
       const reporters = vitest.config.reporters as unknown as unknown[];
-      if (!reporters.some((reporter) => Array.isArray(reporter) && reporter[0] === REPORTER_FILE)) {
-        reporters.unshift([REPORTER_FILE, { dir: resolved.dir, startedAt }]);
+      if (!reporters.some((reporter) => reporter instanceof HangdumpReporter)) {
+        reporters.unshift(new HangdumpReporter({ dir: resolved.dir, startedAt }));
       }
     },
   };

@@ -3,10 +3,11 @@ import type { getHooks } from 'vitest/suite';
 import { armForRunner, type HangGuard } from '../guard/api.js';
 import { disarmWhenSettled } from '../guard/settle.js';
 import { budgetOfTimeout, DEFAULTS, type RunnerOptions } from '../options.js';
+import type { LabelParts } from '../watchdog/deadline-table.js';
 import { annotateDump, type TestContext } from './annotate.js';
 import { runConcurrentTestsApart, setRunningGuard } from './concurrent.js';
 import type { AtFileEnd } from './file-turns.js';
-import { type HookKind, hookLabel, testLabel } from './labels.js';
+import { type HookKind, labelOf } from './labels.js';
 import { recordOpenAtEnd } from './open-at-end.js';
 import { LEFTOVERS_META, type WorkerOptions } from './options.js';
 import { armFromRunner, type TestTurns } from './run-task.js';
@@ -114,11 +115,7 @@ function guardTests(suite: Suite, hooks: Hooks, context: FileContext): void {
   const apart = runConcurrentTestsApart(suite, hooks);
   const turns: TestTurns = {
     arm(test) {
-      const guard = armFor(
-        testLabel(test),
-        options.budgetMs ?? test.timeout ?? settings.testTimeout,
-        context,
-      );
+      const guard = armFor(labelOf(test), options.budgetMs ?? test.timeout ?? settings.testTimeout, context);
       if (guard && apart) setRunningGuard(guard);
       return guard;
     },
@@ -197,7 +194,7 @@ function wrapHook(kind: HookKind, hook: Fn, owner: Suite | RunnerTestCase, conte
     // beforeEach/afterEach receive the test's context: name the test the hook runs for.
     const testContext = args[0] as TestContext | undefined;
     const forTest = testContext?.task?.type === 'test' ? testContext.task : undefined;
-    const guard = armFor(hookLabel(kind, forTest ?? owner), budgetMs, context);
+    const guard = armFor(labelOf(forTest ?? owner, kind), budgetMs, context);
     if (!guard) return hook.apply(this, args);
     const stopListening = watchTimeout(guard, forTest ? testContext : undefined);
     return disarmWhenSettled(guard, () => hook.apply(this, args), stopListening);
@@ -206,7 +203,11 @@ function wrapHook(kind: HookKind, hook: Fn, owner: Suite | RunnerTestCase, conte
 }
 
 /** A guard for a test or hook, or none when its timeout means "no timeout" (see `budgetOfTimeout`). */
-function armFor(label: string, timeoutMs: number, { runner }: FileContext): HangGuard | undefined {
+function armFor(
+  label: string | LabelParts,
+  timeoutMs: number,
+  { runner }: FileContext,
+): HangGuard | undefined {
   const budgetMs = budgetOfTimeout(timeoutMs);
   return budgetMs === undefined ? undefined : armForRunner(budgetMs, label, undefined, runner);
 }

@@ -1,4 +1,5 @@
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest';
+import type { LabelParts } from '../watchdog/deadline-table.js';
 
 /** The kinds of hook hangdump guards. */
 export type HookKind =
@@ -9,45 +10,54 @@ export type HookKind =
   | 'onTestFinished'
   | 'onTestFailed';
 
-type Task = RunnerTestCase | RunnerTestSuite | RunnerTestFile;
+type Suite = RunnerTestSuite | RunnerTestFile;
+
+/** Each hook kind's part of a label: one string per kind, which a slot recognizes as the one it holds. */
+const STEPS = Object.fromEntries(
+  (['beforeAll', 'beforeEach', 'afterEach', 'afterAll', 'onTestFinished', 'onTestFailed'] as const).map(
+    (kind) => [kind, ` [${kind}]`],
+  ),
+) as Record<HookKind, string>;
 
 /**
- * A test's label: the file, the describe blocks and the test, as Vitest's reporters write them,
- * and which retry or repeat this is. The file comes first so that a dump names its file even when
- * the worker that wrote it was ended.
+ * The label of a test (`file > describe > test`, and which retry or repeat this is), or of a hook
+ * (that of its suite, or of the test it runs for, then ` [beforeEach]`), as Vitest's reporters write
+ * names. The file comes first so that a dump names its file even when the worker that wrote it was
+ * ended. In parts, which the deadline table encodes apart (see `LabelParts`): arming a test's steps
+ * builds no string.
  */
-export function testLabel(test: RunnerTestCase): string {
-  const retry = test.result?.retryCount ? ` (retry ${test.result.retryCount})` : '';
-  const repeat = test.result?.repeatCount ? ` (repeat ${test.result.repeatCount})` : '';
-  return `${path(test)}${retry}${repeat}`;
+export function labelOf(owner: RunnerTestCase | Suite, kind?: HookKind): LabelParts {
+  const suffix = kind === undefined ? '' : STEPS[kind];
+  if (owner.type !== 'test') return { prefix: path(owner), name: '', suffix };
+  return { prefix: prefixOf(owner.suite ?? owner.file), name: attemptName(owner), suffix };
 }
 
-/** A hook's label: the suite (or the test it runs for) and the hook's kind. */
-export function hookLabel(kind: HookKind, owner: RunnerTestSuite | RunnerTestFile | RunnerTestCase): string {
-  const base = owner.type === 'test' ? testLabel(owner) : path(owner);
-  return `${base} [${kind}]`;
+function attemptName(test: RunnerTestCase): string {
+  const retry = test.result?.retryCount;
+  const repeat = test.result?.repeatCount;
+  if (!retry && !repeat) return test.name;
+  return `${test.name}${retry ? ` (retry ${retry})` : ''}${repeat ? ` (repeat ${repeat})` : ''}`;
 }
 
-/** Each task's path, built once: a test's is asked for by each of its hooks, at every run. */
-const paths = new WeakMap<Task, string>();
-/** The task asked for last, and its path: its hook's label and its own are asked for in turn. */
-let lastTask: Task | undefined;
-let lastPath = '';
+/** Each suite's path, and its tests' prefix (the path and ` > `), built once. */
+const paths = new WeakMap<Suite, string>();
+const prefixes = new WeakMap<Suite, string>();
 
-function path(task: Task): string {
-  if (task === lastTask) return lastPath;
-  let known = paths.get(task);
-  if (known === undefined) {
-    const parent = parentOf(task);
-    known = parent ? `${path(parent)} > ${task.name}` : task.name;
-    paths.set(task, known);
+function prefixOf(suite: Suite): string {
+  let prefix = prefixes.get(suite);
+  if (prefix === undefined) {
+    prefix = `${path(suite)} > `;
+    prefixes.set(suite, prefix);
   }
-  lastTask = task;
-  lastPath = known;
-  return known;
+  return prefix;
 }
 
-function parentOf(task: Task): Task | undefined {
-  if (task.type === 'suite' && 'filepath' in task) return undefined;
-  return task.suite ?? task.file;
+function path(suite: Suite): string {
+  let known = paths.get(suite);
+  if (known === undefined) {
+    const parent = 'filepath' in suite ? undefined : (suite.suite ?? suite.file);
+    known = parent ? `${prefixOf(parent)}${suite.name}` : suite.name;
+    paths.set(suite, known);
+  }
+  return known;
 }

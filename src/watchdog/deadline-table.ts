@@ -13,12 +13,25 @@ export interface SlotConfig {
   path: string | undefined;
 }
 
+/**
+ * A label in three parts, as a runner arms the steps of a test: the path of its suite
+ * (`file > describe > `), the test's name, the step (` [beforeEach]`, or none for the test's own
+ * body). A slot encodes a part only when it differs from the part it holds, and the runner hands the
+ * same strings over again (its suite's path, its test's name, a constant per step): the test after
+ * its `beforeEach` costs no encoding, and the next test only its own name.
+ */
+export interface LabelParts {
+  readonly prefix: string;
+  readonly name: string;
+  readonly suffix: string;
+}
+
 /** What an armer writes into a slot, besides its deadline and the moment it was armed. */
 export interface SlotInput {
   budgetMs: number;
   onBlocked: OnBlocked;
   exitCode: number;
-  label: string | undefined;
+  label: string | LabelParts | undefined;
   path: string | undefined;
 }
 
@@ -34,10 +47,13 @@ interface SlotView {
   bytes: Uint8Array;
   labelBytes: Uint8Array;
   pathBytes: Uint8Array;
-  /** What the armer last encoded into the slot (the armer's side only). */
-  label: string | undefined;
-  /** That label is held whole, a byte per character (ASCII): any prefix of it is held too. */
-  asciiLabel: boolean;
+  /** The label's parts the slot holds, and where each ends in `labelBytes` (the armer's side only). */
+  prefix: string | undefined;
+  name: string | undefined;
+  suffix: string | undefined;
+  prefixEnd: number;
+  nameEnd: number;
+  suffixEnd: number;
   path: string | undefined;
 }
 
@@ -49,18 +65,49 @@ interface Page {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Writes `label` into the slot, the parts it does not hold already, and returns its length in bytes. */
+function encodeLabel(view: SlotView, label: string | LabelParts): number {
+  const parts = typeof label === 'string' ? undefined : label;
+  const prefix = parts ? parts.prefix : (label as string);
+  const name = parts ? parts.name : '';
+  const suffix = parts ? parts.suffix : '';
+  if (view.prefix !== prefix) {
+    view.prefix = prefix;
+    view.prefixEnd = encodeAt(view.labelBytes, 0, prefix);
+    view.name = undefined;
+  }
+  if (view.name !== name) {
+    view.name = name;
+    view.nameEnd = encodeAt(view.labelBytes, view.prefixEnd, name);
+    view.suffix = undefined;
+  }
+  if (view.suffix !== suffix) {
+    view.suffix = suffix;
+    view.suffixEnd = encodeAt(view.labelBytes, view.nameEnd, suffix);
+  }
+  return view.suffixEnd < 0 ? ~view.suffixEnd : view.suffixEnd;
+}
+
 /**
- * Writes `label` into the slot and returns its length in bytes. A runner arms a test's hook and then
- * the test in the same slot, and the test's label starts the hook's (`file > test [beforeEach]`, then
- * `file > test`): a label the slot holds the start of already is not encoded again.
+ * Encodes `text` as UTF-8 into `bytes` at `offset`, and returns where it ends; or, when it did not
+ * fit whole (cut at a character), `~end`: then so do the parts after it, which are not written
+ * (`offset` is such a `~end`). ASCII, the common case, is copied here: `TextEncoder.encodeInto` is a
+ * call into C++ that costs, between a runner's steps (caches cold), more than the rest of an arm.
  */
-function encodeLabel(view: SlotView, label: string): number {
-  const held = view.label;
-  view.label = label;
-  if (view.asciiLabel && held?.startsWith(label)) return label.length;
-  const { read, written } = encoder.encodeInto(label, view.labelBytes);
-  view.asciiLabel = read === label.length && written === read;
-  return written;
+function encodeAt(bytes: Uint8Array, offset: number, text: string): number {
+  if (offset < 0) return offset;
+  const end = Math.min(bytes.length, offset + text.length);
+  let at = offset;
+  for (; at < end; at++) {
+    const code = text.charCodeAt(at - offset);
+    if (code > 0x7f) break;
+    bytes[at] = code;
+  }
+  const rest = text.length - (at - offset);
+  if (rest === 0) return at;
+  if (at === bytes.length) return ~at;
+  const { read, written } = encoder.encodeInto(text.slice(at - offset), bytes.subarray(at));
+  return read === rest ? at + written : ~(at + written);
 }
 
 /**
@@ -96,8 +143,7 @@ export class DeadlineTable {
     words[base + Slot.ARMED_AT] = armedAt;
     // Strings are encoded only when they differ from what the slot holds: a runner re-arms the same
     // slot test after test, often with the same path.
-    const label = input.label ?? '';
-    if (view.label !== label) words[base + Slot.LABEL_BYTES] = encodeLabel(view, label);
+    words[base + Slot.LABEL_BYTES] = encodeLabel(view, input.label ?? '');
     if (view.path !== input.path) {
       view.path = input.path;
       words[base + Slot.PATH_BYTES] =
@@ -185,8 +231,12 @@ export class DeadlineTable {
       bytes,
       labelBytes: bytes.subarray(strings, strings + LABEL_CAPACITY),
       pathBytes: bytes.subarray(strings + LABEL_CAPACITY, strings + LABEL_CAPACITY + PATH_CAPACITY),
-      label: undefined,
-      asciiLabel: false,
+      prefix: undefined,
+      name: undefined,
+      suffix: undefined,
+      prefixEnd: 0,
+      nameEnd: 0,
+      suffixEnd: 0,
       path: undefined,
     };
     this.#views[slot] = view;

@@ -220,9 +220,13 @@ export function readMirrorInfo(dir: string, name: string): MirrorInfo | undefine
 
 /**
  * A private copy of a guarded process's table as its mirror file holds it now; undefined when
- * unreadable.
+ * unreadable. `wantSlots` as for `readTable`.
  */
-export function readMirrorTable(dir: string, name: string): DeadlineTable | undefined {
+export function readMirrorTable(
+  dir: string,
+  name: string,
+  wantSlots?: SlotsWanted,
+): DeadlineTable | undefined {
   let fd: number;
   try {
     fd = openSync(join(dir, `${name}${TABLE_SUFFIX}`), 'r');
@@ -230,7 +234,7 @@ export function readMirrorTable(dir: string, name: string): DeadlineTable | unde
     return undefined;
   }
   try {
-    return readTable(fd, 0)?.table;
+    return readTable(fd, 0, Number.POSITIVE_INFINITY, wantSlots)?.table;
   } catch {
     return undefined;
   } finally {
@@ -238,20 +242,26 @@ export function readMirrorTable(dir: string, name: string): DeadlineTable | unde
   }
 }
 
+/** Whether the slots of a table whose heartbeat is `heartbeat` are worth reading. */
+export type SlotsWanted = (heartbeat: number) => boolean;
+
 /**
  * Reads a table laid out as in shared memory and in a mirror file (header, then pages of slots) from
  * `fd` at `position`: its header, and a copy of its slots in use only (this runs several times a
- * second), at most `maxSlots`. Undefined when the header cannot be read whole.
+ * second), at most `maxSlots`, and none when `wantSlots` says so. Undefined when the header cannot be
+ * read whole.
  */
 export function readTable(
   fd: number,
   position: number,
   maxSlots = Number.POSITIVE_INFINITY,
+  wantSlots?: SlotsWanted,
 ): { header: Uint8Array; table: DeadlineTable } | undefined {
   const header = new Uint8Array(HEADER_BYTES);
   if (readSync(fd, header, 0, HEADER_BYTES, position) < HEADER_BYTES) return undefined;
   const control = new Int32Array(header.buffer, 0, Control.WORDS);
-  const slots = Math.max(0, Math.min(control[Control.HIGH_WATER] as number, maxSlots));
+  const wanted = wantSlots?.(control[Control.HEARTBEAT] as number) ?? true;
+  const slots = wanted ? Math.max(0, Math.min(control[Control.HIGH_WATER] as number, maxSlots)) : 0;
   const pages = Array.from({ length: Math.ceil(slots / SLOTS_PER_PAGE) }, (_, index) => {
     const page = new Uint8Array(Math.min(PAGE_BYTES, (slots - index * SLOTS_PER_PAGE) * SLOT_BYTES));
     readSync(fd, page, 0, page.byteLength, position + pageOffset(index));

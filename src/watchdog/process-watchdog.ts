@@ -7,7 +7,7 @@ import type { BlockedGuard } from './blocked.js';
 import { blockedAfter, classify } from './classify.js';
 import type { DeadlineTable } from './deadline-table.js';
 import { announcedName, listMirrors, type MirrorInfo, readMirrorInfo, removeMirror } from './mirror.js';
-import { Control, State } from './protocol.js';
+import { Control, FRESH_HEARTBEAT_MS, State } from './protocol.js';
 import { WatchedTable } from './watched-table.js';
 
 const DIR_PREFIX = 'hangdump-';
@@ -90,9 +90,11 @@ export class ProcessWatchdog {
         this.#forget(watched);
         continue;
       }
-      const table = watched.read();
+      const now = clockOf(watched.info)();
+      // A loop that turned lately holds no BLOCKED guard (see `classify`): its slots are not read.
+      const table = watched.read((heartbeat) => now - heartbeat > FRESH_HEARTBEAT_MS);
       if (!table) continue;
-      const blocked = this.#findBlocked(name, table, clockOf(watched.info)());
+      const blocked = this.#findBlocked(name, table, now);
       if (blocked.length > 0) void this.#dump(watched, blocked);
     }
   }

@@ -1,5 +1,5 @@
 import type { DeadlineTable } from './deadline-table.js';
-import { type MirrorInfo, readMirrorTable, readTable, writeAnswer } from './mirror.js';
+import { type MirrorInfo, readMirrorTable, readTable, type SlotsWanted, writeAnswer } from './mirror.js';
 import {
   closeRegion,
   findRegion,
@@ -28,15 +28,18 @@ export class WatchedTable {
     this.info = info;
   }
 
-  /** A private copy of the table as it stands now; undefined when unreadable right now. */
-  read(): DeadlineTable | undefined {
+  /**
+   * A private copy of the table as it stands now (its slots only where `wantSlots` wants them, by the
+   * heartbeat); undefined when unreadable right now.
+   */
+  read(wantSlots?: SlotsWanted): DeadlineTable | undefined {
     this.look();
     const region = this.#region;
-    if (!region) return readMirrorTable(this.dir, this.name);
+    if (!region) return readMirrorTable(this.dir, this.name, wantSlots);
     let read: ReturnType<typeof readTable>;
     try {
       // The region holds the table's first page only (a table that outgrows it moves to the file).
-      read = readTable(region.fd, region.address, SLOTS_PER_PAGE);
+      read = readTable(region.fd, region.address, SLOTS_PER_PAGE, wantSlots);
     } catch {
       return undefined;
     }
@@ -44,7 +47,7 @@ export class WatchedTable {
     if (stillMarked(region, read.header)) return read.table;
     // The magic is gone: the table outgrew the region, and the whole of it is in the file now.
     this.close();
-    return readMirrorTable(this.dir, this.name);
+    return readMirrorTable(this.dir, this.name, wantSlots);
   }
 
   close(): void {

@@ -1,0 +1,52 @@
+import { expect, test } from 'vitest';
+import { DeadlineTable, type LabelParts } from '../src/watchdog/deadline-table.js';
+import { LABEL_CAPACITY } from '../src/watchdog/protocol.js';
+import { allocateTable } from '../src/watchdog/table-memory.js';
+
+/** A table over real shared memory, and what a reader (a watchdog) decodes from one of its slots. */
+function tableWithReader() {
+  const { control, firstPage } = allocateTable(false);
+  const table = new DeadlineTable(control, [firstPage]);
+  const arm = (slot: number, label: string | LabelParts) =>
+    table.arm(slot, 1e9, 0, { budgetMs: 1000, onBlocked: 'exit', exitCode: 1, label, path: undefined });
+  const labelAt = (slot: number) => table.read(slot, table.generation(slot))?.label;
+  return { arm, labelAt };
+}
+
+test("a runner's label parts read as one label, whichever parts the slot held before", () => {
+  const { arm, labelAt } = tableWithReader();
+  const prefix = 'a.test.ts > suite > ';
+  const steps = [
+    { prefix, name: 'first', suffix: ' [beforeEach]' },
+    { prefix, name: 'first', suffix: '' },
+    { prefix, name: 'first', suffix: ' [afterEach]' },
+    // A shorter name than the slot holds: nothing of the longer one may show through.
+    { prefix, name: 'se', suffix: ' [beforeEach]' },
+    { prefix, name: 'se', suffix: '' },
+    // Another suite, then a hook of a suite (no name), then a plain string.
+    { prefix: 'b.test.ts > other > ', name: 'third', suffix: '' },
+    { prefix: 'b.test.ts > other', name: '', suffix: ' [afterAll]' },
+  ];
+  for (const parts of steps) {
+    arm(0, parts);
+    expect(labelAt(0)).toBe(`${parts.prefix}${parts.name}${parts.suffix}`);
+  }
+  arm(0, 'a plain label');
+  expect(labelAt(0)).toBe('a plain label');
+  arm(0, { prefix, name: 'first', suffix: '' });
+  expect(labelAt(0)).toBe(`${prefix}first`);
+});
+
+test('labels beyond ASCII are encoded as UTF-8, and a label too long for its slot is cut at a character', () => {
+  const { arm, labelAt } = tableWithReader();
+  arm(1, { prefix: 'ü.test.ts > ', name: 'naïve 🙂 test', suffix: ' [beforeEach]' });
+  expect(labelAt(1)).toBe('ü.test.ts > naïve 🙂 test [beforeEach]');
+  arm(1, { prefix: 'ü.test.ts > ', name: 'naïve 🙂 test', suffix: '' });
+  expect(labelAt(1)).toBe('ü.test.ts > naïve 🙂 test');
+
+  const long = 'x'.repeat(LABEL_CAPACITY - 2);
+  arm(2, { prefix: long, name: '🙂🙂', suffix: ' [afterEach]' });
+  expect(labelAt(2)).toBe(long);
+  arm(2, { prefix: 'y'.repeat(LABEL_CAPACITY + 10), name: 'z', suffix: '' });
+  expect(labelAt(2)).toBe('y'.repeat(LABEL_CAPACITY));
+});
