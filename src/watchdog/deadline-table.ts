@@ -63,7 +63,13 @@ interface Page {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+let decoder: { decode(bytes: Uint8Array): string } | undefined;
+
+/** UTF-8 bytes as a string; the decoder is made at the first read (a test worker reads no slot). */
+function decode(bytes: Uint8Array): string {
+  decoder ??= new TextDecoder();
+  return decoder.decode(bytes);
+}
 
 /** Writes `label` into the slot, the parts it does not hold already, and returns its length in bytes. */
 function encodeLabel(view: SlotView, label: string | LabelParts): number {
@@ -208,11 +214,11 @@ export class DeadlineTable {
       onBlocked: policy & 1 ? 'continue' : 'exit',
       exitCode: (policy >> 8) & 0xff,
       // TextDecoder refuses views of shared memory: decode a private copy.
-      label: decoder.decode(labelBytes.slice(0, words[base + Slot.LABEL_BYTES] as number)),
+      label: decode(labelBytes.slice(0, words[base + Slot.LABEL_BYTES] as number)),
       path:
         pathLength <= 0 // no path (an empty one is never armed)
           ? undefined
-          : decoder.decode(pathBytes.slice(0, pathLength)),
+          : decode(pathBytes.slice(0, pathLength)),
     };
     return Atomics.load(words, base + Slot.GENERATION) === generation ? config : undefined;
   }
