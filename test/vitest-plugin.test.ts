@@ -19,7 +19,7 @@ describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
     test('the run ends, failing, with one dump per hang', () => {
       expect(result.code).toBe(1);
       expect(dumpLabels(result.dumps())).toEqual(EXPECTED_DUMPS);
-      expect(result.stdout).toMatch(/Tests\s+7 failed \| 4 passed/);
+      expect(result.stdout).toMatch(/Tests\s+8 failed \| 4 passed/);
     });
 
     test('BLOCKED: a ReDoS names its TypeScript line, and the worker is ended so the run goes on', () => {
@@ -112,9 +112,20 @@ describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
       expect(result.stderr).toMatch(/Hook timed out in 1000ms\.\n.*\nhangdump: WAITING; dump: /);
     });
 
+    test("a test's second timeout (a hanging afterEach after a hanging beforeEach) has its dump too", () => {
+      const after = dump('waiting.test.ts > setup and teardown that hang > never starts either [afterEach]');
+      expect(after?.json).toMatchObject({ class: 'WAITING', budgetMs: 1000 });
+      // Vitest's error for the afterEach names its dump, as the first timeout's names its own.
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `Hook timed out in 1000ms\\.\\n.*\\nhangdump: WAITING; dump: .*${path.basename(after?.file ?? 'x')}`,
+        ),
+      );
+    });
+
     test('the reporter lists the dumps after the summary', () => {
       const summary = result.stdout.slice(result.stdout.lastIndexOf('Duration'));
-      expect(summary).toContain('hangdump: 7 hang dumps written in this run');
+      expect(summary).toContain('hangdump: 9 hang dumps written in this run');
       expect(summary).toMatch(
         /BLOCKED "blocked\.test\.ts > validates a long sentence" stuck at .*blocked\.test\.ts:\d+:\d+/,
       );

@@ -1,7 +1,7 @@
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest';
 import type { getHooks } from 'vitest/suite';
 import { armForRunner, type HangGuard } from '../guard/api.js';
-import { disarmWhenSettled } from '../guard/settle.js';
+import { whenSettled } from '../guard/settle.js';
 import { budgetOfTimeout, DEFAULTS, type RunnerOptions } from '../options.js';
 import type { LabelParts } from '../watchdog/deadline-table.js';
 import { annotateDump, type TestContext } from './annotate.js';
@@ -12,7 +12,7 @@ import { recordOpenAtEnd } from './open-at-end.js';
 import { LEFTOVERS_META, type WorkerOptions } from './options.js';
 import { armFromRunner, type TestTurns } from './run-task.js';
 import { attemptTimeout, explainTimeout } from './timeout-message.js';
-import { watchTimeout } from './timeout-watch.js';
+import { dumpOnTimeoutError, watchTimeout } from './timeout-watch.js';
 
 /** The runner's own timeouts (the default budgets) and hook order. */
 export interface RunnerSettings {
@@ -196,8 +196,16 @@ function wrapHook(kind: HookKind, hook: Fn, owner: Suite | RunnerTestCase, conte
     const forTest = testContext?.task?.type === 'test' ? testContext.task : undefined;
     const guard = armFor(labelOf(forTest ?? owner, kind), budgetMs, context);
     if (!guard) return hook.apply(this, args);
-    const stopListening = watchTimeout(guard, forTest ? testContext : undefined);
-    return disarmWhenSettled(guard, () => hook.apply(this, args), stopListening);
+    const forContext = forTest ? testContext : undefined;
+    const stopListening = watchTimeout(guard, forContext);
+    return whenSettled(
+      () => hook.apply(this, args),
+      (error) => {
+        dumpOnTimeoutError(guard, error, forContext);
+        guard.disarm();
+        stopListening();
+      },
+    );
   };
   return copyMarks(wrapped, hook);
 }

@@ -11,7 +11,9 @@ import { explainTimeout, isTimeout } from './timeout-message.js';
  * is added to Vitest's own timeout error, and the dump is attached to the test. A listener costs more
  * than the rest of arming, and most tests end within a millisecond: a test attempt (its signal) gets
  * its listener at the first heartbeat that finds one of its guards still running (within 50 ms). A
- * guard that times out sooner is dumped by the `afterEach` check instead, a moment later.
+ * guard that times out sooner is dumped by the `afterEach` check instead, a moment later. A hook's
+ * call, which Vitest rejects with its timeout error, is also dumped at that rejection: the signal
+ * tells only of a test's first timeout (see `dumpOnTimeoutError`).
  */
 
 /** A guard running for a test attempt: a hook's or the test's own. */
@@ -52,11 +54,21 @@ function listenToLongTurns(): void {
 }
 
 function dumpAtTimeout(signal: AbortSignal): void {
-  const reason: unknown = signal.reason;
   const turn = turns.findLast((running) => running.context.signal === signal);
-  if (!turn || !(reason instanceof Error) || !isTimeout(reason)) return;
-  const dump: DumpResult | undefined = turn.guard.dumpNow();
+  if (turn) dumpOnTimeoutError(turn.guard, signal.reason, turn.context);
+}
+
+/**
+ * A hook that ends with the runner's timeout error (Vitest rejects a hook's call at its timeout) has
+ * its WAITING dump taken now, unless its test's signal told of the timeout first: a test's signal
+ * tells only of the test's first timeout (a hanging `afterEach` after a hanging `beforeEach` is a
+ * second one). Vitest's error gets the dump's line, the test the dump (once).
+ */
+export function dumpOnTimeoutError(guard: HangGuard, error: unknown, context: TestContext | undefined): void {
+  if (!(error instanceof Error) || !isTimeout(error)) return;
+  const taken = guard.dump;
+  const dump: DumpResult | undefined = guard.dumpNow();
   if (!dump) return;
-  explainTimeout(reason, dump);
-  annotateDump(turn.context, dump);
+  explainTimeout(error, dump);
+  if (dump !== taken && context) annotateDump(context, dump);
 }
