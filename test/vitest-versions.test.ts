@@ -31,11 +31,11 @@ describe.each(VERSIONS)('$runner', ({ runner, node, pools, summary }) => {
       /Test timed out in 1000ms\.\n.*\nhangdump: WAITING at .*waiting\.test\.ts:\d+:\d+; dump: /,
     );
     if (!summary) return;
-    expect(result.stdout).toContain('hangdump: 7 hang dumps written in this run');
+    expect(result.stdout).toContain('hangdump: 9 hang dumps written in this run');
     expect(reportedAnnotations(result.stdout).map((a) => a.headline)).toEqual(
       expect.arrayContaining(waitingHeadlines(dumps)),
     );
-    expect(reportedAnnotations(result.stdout)).toHaveLength(6);
+    expect(reportedAnnotations(result.stdout)).toHaveLength(8);
     expect(result.stderr).toMatch(
       / FAIL {2}blocked\.test\.ts > validates a long sentence\nError: BLOCKED — .*; hangdump ended its worker\nhangdump: BLOCKED.*; dump: .*blocked\.test\.ts-validates-a-long-sentence\.blocked\./,
     );
@@ -61,6 +61,8 @@ test('vitest3: WAITING dumps are attached to their tests as annotations', async 
   expect(annotations.map((a) => a.test)).toEqual([
     'client > gets a greeting',
     'client > has a custom timeout',
+    'setup and teardown that hang > never starts either',
+    'setup and teardown that hang > never starts either',
     'setup that hangs > never starts',
   ]);
 });

@@ -10,13 +10,14 @@ export interface TestContext {
   signal?: AbortSignal;
   /** Vitest 3.2+. */
   annotate?: (message: string, type: string, attachment: { body: string; contentType: string }) => unknown;
+  onTestFinished?: (handler: () => unknown) => void;
 }
 
 /** The annotation type hangdump's annotations carry, so reporters can tell them apart. */
 export const ANNOTATION_TYPE = 'hangdump';
 
-/** How long a test's end waits for its annotation to reach Vitest's main process. */
-const SEND_WAIT_MS = 1000;
+/** How long a test's end waits for its annotation to reach Vitest's main process (slow on a loaded machine). */
+const SEND_WAIT_MS = 5000;
 
 /** Annotations sent, by dump: a timeout's dump is met twice (the abort, then the first afterEach). */
 const sent = new WeakMap<DumpResult, Promise<void>>();
@@ -26,8 +27,10 @@ const sent = new WeakMap<DumpResult, Promise<void>>();
  * the message, the text dump as the attachment's body, so the HTML reporter and the UI show it (also
  * from a CI artifact, where the dump's path is not at hand). Never changes the test's result; without
  * the API, or when Vitest refuses, nothing happens. Returns a promise that settles (never rejects)
- * once the annotation has reached Vitest's main process, or after a second: a hook that returns it
- * keeps the worker from ending before the annotation is sent.
+ * once the annotation has reached Vitest's main process, or after five seconds: a hook that returns it
+ * keeps the worker from ending before the annotation is sent. The test's end waits for it too (an
+ * `onTestFinished` handler): Vitest awaits a test's pending annotations only after its body, which a
+ * failing `beforeEach` never runs, and reports the test without one that comes later.
  */
 export function annotateDump(context: TestContext | undefined, dump: DumpResult): Promise<void> | undefined {
   const test = context?.task;
@@ -54,6 +57,13 @@ export function annotateDump(context: TestContext | undefined, dump: DumpResult)
   }
   const settled = settleWithin(annotation, SEND_WAIT_MS);
   sent.set(dump, settled);
+  if (annotation !== undefined) {
+    try {
+      context.onTestFinished?.(() => settled);
+    } catch {
+      // Too late to hold the test's end: the annotation goes as it can.
+    }
+  }
   return settled;
 }
 

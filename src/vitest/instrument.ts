@@ -126,7 +126,7 @@ function guardTests(suite: Suite, hooks: Hooks, context: FileContext): void {
       if (apart) setRunningGuard(undefined);
       wrapFinishHandlers(test, context);
       if (options.leftovers === 'tests') finished.set(test, guard);
-      // The test ends once its dump's annotation is sent (or a second has passed).
+      // The test ends once its dump's annotation is sent (or five seconds have passed).
       return dump && annotateDump(testContext, dump);
     },
   };

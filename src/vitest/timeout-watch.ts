@@ -59,16 +59,16 @@ function dumpAtTimeout(signal: AbortSignal): void {
 }
 
 /**
- * A hook that ends with the runner's timeout error (Vitest rejects a hook's call at its timeout) has
- * its WAITING dump taken now, unless its test's signal told of the timeout first: a test's signal
- * tells only of the test's first timeout (a hanging `afterEach` after a hanging `beforeEach` is a
- * second one). Vitest's error gets the dump's line, the test the dump (once).
+ * At the runner's timeout error, the guard's WAITING dump (taken now, unless the heartbeat or the
+ * signal took it first) gets its line in the error and is attached to the test (once: see
+ * `annotateDump`). From the signal; and from the rejection Vitest gives a hook's call at its timeout,
+ * as a test's signal tells of its first timeout alone (a hanging `afterEach` after a hanging
+ * `beforeEach` is a second one).
  */
 export function dumpOnTimeoutError(guard: HangGuard, error: unknown, context: TestContext | undefined): void {
   if (!(error instanceof Error) || !isTimeout(error)) return;
-  const taken = guard.dump;
   const dump: DumpResult | undefined = guard.dumpNow();
   if (!dump) return;
   explainTimeout(error, dump);
-  if (dump !== taken && context) annotateDump(context, dump);
+  annotateDump(context, dump);
 }
