@@ -47,7 +47,10 @@ interface SlotView {
   bytes: Uint8Array;
   labelBytes: Uint8Array;
   pathBytes: Uint8Array;
-  /** The label's parts the slot holds, and where each ends in `labelBytes` (the armer's side only). */
+  /**
+   * The label's parts the slot holds, and where each ends in `labelBytes`, or `~end` where the label
+   * was cut (see `encodeAt`); the armer's side only.
+   */
   prefix: string | undefined;
   name: string | undefined;
   suffix: string | undefined;
