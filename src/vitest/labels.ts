@@ -1,23 +1,22 @@
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest';
 import type { LabelParts } from '../watchdog/deadline-table.js';
 
+const HOOK_KINDS = [
+  'beforeAll',
+  'beforeEach',
+  'afterEach',
+  'afterAll',
+  'onTestFinished',
+  'onTestFailed',
+] as const;
+
 /** The kinds of hook hangdump guards. */
-export type HookKind =
-  | 'beforeAll'
-  | 'beforeEach'
-  | 'afterEach'
-  | 'afterAll'
-  | 'onTestFinished'
-  | 'onTestFailed';
+export type HookKind = (typeof HOOK_KINDS)[number];
 
 type Suite = RunnerTestSuite | RunnerTestFile;
 
 /** Each hook kind's part of a label: one string per kind, which a slot recognizes as the one it holds. */
-const STEPS = Object.fromEntries(
-  (['beforeAll', 'beforeEach', 'afterEach', 'afterAll', 'onTestFinished', 'onTestFailed'] as const).map(
-    (kind) => [kind, ` [${kind}]`],
-  ),
-) as Record<HookKind, string>;
+const STEPS = Object.fromEntries(HOOK_KINDS.map((kind) => [kind, ` [${kind}]`])) as Record<HookKind, string>;
 
 /**
  * The label of a test (`file > describe > test`, and which retry or repeat this is), or of a hook
