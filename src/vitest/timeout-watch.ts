@@ -6,17 +6,18 @@ import { annotateDump, type TestContext } from './annotate.js';
 import { explainTimeout, isTimeout } from './timeout-message.js';
 
 /**
- * Vitest aborts a test's signal at the moment the test (or one of its hooks) times out, before
- * `afterEach` cleans up: the WAITING dump of the guard running then is taken right then, its place
- * is added to Vitest's own timeout error, and the dump is attached to the test. A listener costs more
- * than the rest of arming, and most tests end within a millisecond: a test attempt (its signal) gets
- * its listener at the first heartbeat that finds one of its guards still running (within 50 ms). A
- * guard that times out sooner is dumped by the `afterEach` check instead, a moment later. A hook's
- * call, which Vitest rejects with its timeout error, is also dumped at that rejection: the signal
- * tells only of a test's first timeout (see `dumpOnTimeoutError`).
+ * Where Vitest runs a test's function itself (3.2, 4.0, a runner of a project's own), hangdump sees
+ * the test's timeout through the test's signal, which Vitest aborts at that moment, before `afterEach`
+ * cleans up: the WAITING dump of the guard running then is taken right then, its place is added to
+ * Vitest's own timeout error, and the dump is attached to the test. A listener costs more than the
+ * rest of arming, and most tests end within a millisecond: a test attempt (its signal) gets its
+ * listener at the first heartbeat that finds its guard still running (within 50 ms). A guard that
+ * times out sooner is dumped by the `afterEach` check instead, a moment later. Hooks, and test
+ * functions run through hangdump's `runTask`, are dumped at the rejection Vitest gives their call at
+ * the timeout (see `dumpOnTimeoutError`).
  */
 
-/** A guard running for a test attempt: a hook's or the test's own. */
+/** A test attempt's guard. */
 interface Turn {
   guard: HangGuard;
   context: TestContext & { signal: AbortSignal };
