@@ -31,8 +31,7 @@ export function benchJestSuite(rounds = 7, files = 24, testsPerFile = 100) {
   const dir = path.join(import.meta.dirname, '.jest-suite');
   const configs = generate(dir, files, testsPerFile);
   const jest = path.join(ROOT, 'node_modules/jest/bin/jest.js');
-  const cpu = Object.fromEntries(Object.keys(configs).map((name) => [name, []]));
-  const counts = Object.fromEntries(Object.keys(configs).map((name) => [name, []]));
+  const runs = Object.fromEntries(Object.keys(configs).map((name) => [name, []]));
   const runWith = (name, config) => () => {
     // Two workers, as on a CI machine with more than two cores. (Jest runs 20 files or fewer in band
     // when it remembers them as fast: more files keep every case in workers alike.)
@@ -47,11 +46,10 @@ export function benchJestSuite(rounds = 7, files = 24, testsPerFile = 100) {
       path.join(dir, '.cache'),
     ];
     const env = { ...process.env, CI: '1', FORCE_COLOR: '0' };
-    const { ms, cpuMs, instructions, result } = measureRun(args, { cwd: dir, env });
+    const { result, ...measured } = measureRun(args, { cwd: dir, env });
     if (result.status !== 0) throw new Error(`jest failed:\n${result.stdout}\n${result.stderr}`);
-    if (cpuMs !== undefined) cpu[name].push(cpuMs);
-    if (instructions !== undefined) counts[name].push(instructions);
-    return ms;
+    runs[name].push(measured);
+    return measured.ms;
   };
   try {
     const cases = Object.fromEntries(
@@ -59,9 +57,9 @@ export function benchJestSuite(rounds = 7, files = 24, testsPerFile = 100) {
     );
     // One run each first: Jest's transform cache is then warm for every case alike.
     for (const run of Object.values(cases)) run();
-    for (const samples of [...Object.values(cpu), ...Object.values(counts)]) samples.length = 0;
+    for (const samples of Object.values(runs)) samples.length = 0;
     const medians = alternate(cases, rounds);
-    const columns = suiteColumns(medians, cpu, counts, 'without hangdump');
+    const columns = suiteColumns(medians, runs, 'without hangdump');
     table(
       `A Jest 30 suite: ${files * testsPerFile} tests in ${files} files, 2 workers (median of ${rounds} alternated runs; goal: <= 1.03x)${columns.title}`,
       columns.header,

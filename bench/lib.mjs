@@ -43,28 +43,82 @@ export function timeProcess(args, { spawnWith = process.execPath, ...options } =
 
 let perfWorks;
 
+/** Instructions per sample of `perf record`: few enough samples a second that the kernel drops none. */
+const SAMPLE_PERIOD = 5_000_000;
+/** How `perf` names a Node process at its exec. */
+const NODE_NAME = path.basename(process.execPath);
+
 /**
  * Like `timeProcess`, and also counts the user-space instructions the process and its children
- * execute, with Linux `perf stat` where it is installed and allowed: a figure that other load on the
- * machine and its clock speed hardly move, unlike wall time. `instructions` is undefined elsewhere.
+ * execute, with Linux `perf record` where it is installed and allowed: a figure that other load on
+ * the machine and its clock speed hardly move, unlike wall time. Counted by sampling (one sample per
+ * `SAMPLE_PERIOD` instructions of each thread) so that they split by process: `runner`, the first
+ * Node process (a test runner's main process), and `workers`, the processes it started; the main
+ * process's count moves by about 1% between identical runs, its workers' far less. All undefined
+ * where `perf` is missing.
  */
 export function measureProcess(args, { spawnWith = process.execPath, ...options } = {}) {
-  perfWorks ??= spawnSync('perf', ['stat', '-x,', '-e', 'instructions:u', '--', 'true']).status === 0;
+  perfWorks ??=
+    spawnSync('perf', ['record', '-q', '-e', 'instructions:u', '-o', '/dev/null', '--', 'true']).status === 0;
   if (!perfWorks) return timeProcess(args, { spawnWith, ...options });
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hangdump-perf-')), 'stat.csv');
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hangdump-perf-')), 'perf.data');
   try {
     const measured = timeProcess(
-      ['stat', '-x,', '-e', 'instructions:u', '-o', out, '--', spawnWith, ...args],
-      {
-        ...options,
-        spawnWith: 'perf',
-      },
+      [
+        'record',
+        '-q',
+        '-e',
+        'instructions:u',
+        '-c',
+        String(SAMPLE_PERIOD),
+        '-o',
+        out,
+        '--',
+        spawnWith,
+        ...args,
+      ],
+      { ...options, spawnWith: 'perf' },
     );
-    const count = Number(/^(\d+),/m.exec(fs.readFileSync(out, 'utf8'))?.[1]);
-    return { ...measured, instructions: Number.isFinite(count) ? count : undefined };
+    const script = spawnSync('perf', ['script', '-i', out, '--show-task-events', '-F', 'pid'], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    });
+    return { ...measured, ...instructionsByProcess(script.stdout) };
   } finally {
     fs.rmSync(path.dirname(out), { recursive: true, force: true });
   }
+}
+
+/**
+ * Totals from `perf script --show-task-events -F pid`: a line per sample (its pid), and the task
+ * events, among which `exec: <command>:<pid>/` names the command started (GNU time, or Node itself)
+ * and the first Node process.
+ */
+function instructionsByProcess(script) {
+  let root;
+  let runner;
+  const samples = new Map();
+  for (const line of script.split('\n')) {
+    const exec = / exec: (\S+):(\d+)\//.exec(line);
+    if (exec) {
+      root ??= Number(exec[2]);
+      if (exec[1] === NODE_NAME) runner ??= Number(exec[2]);
+    } else if (/^\s*\d+\s*$/.test(line)) {
+      samples.set(Number(line), (samples.get(Number(line)) ?? 0) + 1);
+    }
+  }
+  if (runner === undefined) return {};
+  let total = 0;
+  let workers = 0;
+  for (const [pid, count] of samples) {
+    total += count;
+    if (pid !== runner && pid !== root) workers += count;
+  }
+  return {
+    instructions: total * SAMPLE_PERIOD,
+    runnerInstructions: (samples.get(runner) ?? 0) * SAMPLE_PERIOD,
+    workerInstructions: workers * SAMPLE_PERIOD,
+  };
 }
 
 /**
@@ -89,40 +143,30 @@ export function measureRun(args, options = {}) {
 }
 
 /**
- * Wall time, CPU time and instruction columns of a table (the last two where measured), from the
- * samples `measureRun` gave each case, against the case `base`: wall and CPU as medians.
+ * The columns of a suite's table: wall time (the medians `alternate` gave), and the median of each
+ * figure `measureRun` gave every run of every case where measured (CPU time; instructions of all the
+ * processes, of the workers alone), each with its ratio against the case `base`.
  */
-export function suiteColumns(walls, cpu, counts, base) {
-  const instructions = instructionColumns(counts, base);
-  const cpuBase = cpu[base]?.length > 0 ? median(cpu[base]) : undefined;
+export function suiteColumns(walls, runs, base) {
+  const figures = [
+    ['CPU ms', 'cpuMs', (ms) => ms.toFixed(0)],
+    ['instructions', 'instructions', (count) => `${(count / 1e9).toFixed(2)} G`],
+    ['in workers', 'workerInstructions', (count) => `${(count / 1e9).toFixed(2)} G`],
+  ].filter(([, field]) => runs[base]?.some((run) => run[field] > 0));
+  const medianOf = (name, field) => median(runs[name].map((run) => run[field] ?? 0));
   return {
-    title: instructions.title,
-    header: ['case', 'wall ms', 'ratio', ...(cpuBase ? ['CPU ms', 'ratio'] : []), ...instructions.header],
+    title: figures.length > 1 ? '; user-space instructions from perf record' : '',
+    header: ['case', 'wall ms', 'ratio', ...figures.flatMap(([title]) => [title, 'ratio'])],
     row(name) {
-      const used = cpuBase && cpu[name]?.length > 0 ? median(cpu[name]) : undefined;
       return [
         name,
         walls[name].toFixed(0),
         `${(walls[name] / walls[base]).toFixed(3)}x`,
-        ...(cpuBase ? [used ? used.toFixed(0) : '-', used ? `${(used / cpuBase).toFixed(3)}x` : '-'] : []),
-        ...instructions.cells(name),
+        ...figures.flatMap(([, field, show]) => {
+          const value = medianOf(name, field);
+          return value > 0 ? [show(value), `${(value / medianOf(base, field)).toFixed(3)}x`] : ['-', '-'];
+        }),
       ];
-    },
-  };
-}
-
-/**
- * The instruction columns of a table, from the counts `measureProcess` gave each case (none where
- * `perf` is missing): a note for the title, the header cells, and each case's cells against `base`.
- */
-function instructionColumns(counts, base) {
-  const baseCount = counts[base]?.length > 0 ? median(counts[base]) : undefined;
-  return {
-    title: baseCount ? '; user-space instructions of all its processes (perf stat)' : '',
-    header: baseCount ? ['instructions', 'ratio'] : [],
-    cells(name) {
-      const count = baseCount && counts[name]?.length > 0 ? median(counts[name]) : undefined;
-      return count ? [`${(count / 1e9).toFixed(2)} G`, `${(count / baseCount).toFixed(3)}x`] : [];
     },
   };
 }

@@ -41,17 +41,15 @@ function benchSuite(title, files, testsPerFile, rounds) {
     'with the plugin': 'hangdump.config.mjs',
     'with the plugin, promises: true': 'promises.config.mjs',
   };
-  const counts = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
-  const cpu = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
+  const runs = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
   const runWith = (name, config) => () => {
-    const { ms, cpuMs, instructions, result } = measureRun(
+    const { result, ...measured } = measureRun(
       [vitest, 'run', '--root', dir, '--config', path.join(dir, config)],
       { cwd: dir, env: { ...process.env, CI: '1', FORCE_COLOR: '0' } },
     );
     if (result.status !== 0) throw new Error(`vitest failed:\n${result.stdout}\n${result.stderr}`);
-    if (cpuMs !== undefined) cpu[name].push(cpuMs);
-    if (instructions !== undefined) counts[name].push(instructions);
-    return ms;
+    runs[name].push(measured);
+    return measured.ms;
   };
   try {
     const medians = alternate(
@@ -60,7 +58,7 @@ function benchSuite(title, files, testsPerFile, rounds) {
     );
     const base = medians['without hangdump'];
     const perTestUs = (name) => (((medians[name] - base) * 1000) / (files * testsPerFile)).toFixed(0);
-    const columns = suiteColumns(medians, cpu, counts, 'without hangdump');
+    const columns = suiteColumns(medians, runs, 'without hangdump');
     table(
       `${title}: ${files * testsPerFile} tests in ${files} file(s), median of ${rounds} alternated runs (goal: <= 3%)${columns.title}`,
       columns.header,
