@@ -57,7 +57,7 @@ const NODE_NAME = path.basename(process.execPath);
  * process's count moves by about 1% between identical runs, its workers' far less. All undefined
  * where `perf` is missing.
  */
-export function measureProcess(args, { spawnWith = process.execPath, ...options } = {}) {
+function measureProcess(args, { spawnWith = process.execPath, ...options } = {}) {
   perfWorks ??=
     spawnSync('perf', ['record', '-q', '-e', 'instructions:u', '-o', '/dev/null', '--', 'true']).status === 0;
   if (!perfWorks) return timeProcess(args, { spawnWith, ...options });
@@ -122,24 +122,26 @@ function instructionsByProcess(script) {
 }
 
 /**
- * CPU seconds (user + system) of a process and the children it waited for, from GNU time where the
- * machine has it: steadier than wall time on a loaded machine, and unlike a count of user-space
- * instructions it includes what system calls cost.
+ * CPU seconds (user + system) of a process and the children it waited for, and its elapsed time, from
+ * GNU time where the machine has it: CPU time is steadier than wall time on a loaded machine, and
+ * unlike a count of user-space instructions it includes what system calls cost.
  */
 const GNU_TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 /**
  * Runs a Node process as `measureProcess` does, also counting its CPU milliseconds (all its processes)
- * where GNU time is installed.
+ * where GNU time is installed. The wall time is GNU time's too: `perf record` notices the end of its
+ * command up to a second late. Without GNU time, no instructions are counted.
  */
 export function measureRun(args, options = {}) {
-  if (!GNU_TIME) return measureProcess(args, options);
-  const measured = measureProcess(['-f', 'cpu %U %S', process.execPath, ...args], {
+  if (!GNU_TIME) return timeProcess(args, options);
+  const measured = measureProcess(['-f', 'cpu %U %S %e', process.execPath, ...args], {
     ...options,
     spawnWith: GNU_TIME,
   });
-  const used = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(measured.result.stderr);
-  return { ...measured, cpuMs: used ? (Number(used[1]) + Number(used[2])) * 1000 : undefined };
+  const used = /cpu ([\d.]+) ([\d.]+) ([\d.]+)\s*$/.exec(measured.result.stderr);
+  if (!used) return measured;
+  return { ...measured, cpuMs: (Number(used[1]) + Number(used[2])) * 1000, ms: Number(used[3]) * 1000 };
 }
 
 /**
