@@ -52,9 +52,9 @@ const NODE_NAME = path.basename(process.execPath);
  * Like `timeProcess`, and also counts the user-space instructions the process and its children
  * execute, with Linux `perf record` where it is installed and allowed: a figure that other load on
  * the machine and its clock speed hardly move, unlike wall time. Counted by sampling (one sample per
- * `SAMPLE_PERIOD` instructions of each thread) so that they split by process: `runner`, the first
- * Node process (a test runner's main process), and `workers`, the processes it started; the main
- * process's count moves by about 1% between identical runs, its workers' far less. All undefined
+ * `SAMPLE_PERIOD` instructions of each thread) so that they split by process: `workerInstructions`
+ * counts those of the processes the first Node process (a test runner's main process) started,
+ * which move far less between identical runs than the main process's (about 1%). All undefined
  * where `perf` is missing.
  */
 function measureProcess(args, { spawnWith = process.execPath, ...options } = {}) {
@@ -116,7 +116,6 @@ function instructionsByProcess(script) {
   }
   return {
     instructions: total * SAMPLE_PERIOD,
-    runnerInstructions: (samples.get(runner) ?? 0) * SAMPLE_PERIOD,
     workerInstructions: workers * SAMPLE_PERIOD,
   };
 }
