@@ -12,9 +12,9 @@ import { explainTimeout, isTimeout } from './timeout-message.js';
  * Vitest's own timeout error, and the dump is attached to the test. A listener costs more than the
  * rest of arming, and most tests end within a millisecond: a test attempt (its signal) gets its
  * listener at the first heartbeat that finds its guard still running (within 50 ms). A guard that
- * times out sooner is dumped by the `afterEach` check instead, a moment later. Hooks, and test
- * functions run through hangdump's `runTask`, are dumped at the rejection Vitest gives their call at
- * the timeout (see `dumpOnTimeoutError`).
+ * times out sooner is dumped by the `afterEach` check instead, a moment later. Hooks are dumped at
+ * the rejection Vitest gives their call at the timeout (see `dumpOnTimeoutError`), and test functions
+ * run through hangdump's `runTask` at theirs (see run-task.ts).
  */
 
 /** A test attempt's guard. */
@@ -60,11 +60,10 @@ function dumpAtTimeout(signal: AbortSignal): void {
 }
 
 /**
- * At the runner's timeout error, the guard's WAITING dump (taken now, unless the heartbeat or the
- * signal took it first) gets its line in the error and is attached to the test (once: see
- * `annotateDump`). From the signal; and from the rejection Vitest gives a hook's call at its timeout,
- * as a test's signal tells of its first timeout alone (a hanging `afterEach` after a hanging
- * `beforeEach` is a second one).
+ * At the runner's timeout error, the guard's WAITING dump (taken now, unless the heartbeat took it
+ * first) gets its line in the error and is attached to the test (once: see `annotateDump`). From a
+ * test's signal, and from the rejection Vitest gives a hook's call at its timeout: every timeout of a
+ * hook is met there, a test's signal tells of its first timeout alone.
  */
 export function dumpOnTimeoutError(guard: HangGuard, error: unknown, context: TestContext | undefined): void {
   if (!(error instanceof Error) || !isTimeout(error)) return;
