@@ -4,15 +4,15 @@ import { armForRunner, type HangGuard } from '../guard/api.js';
 import { whenSettled } from '../guard/settle.js';
 import { budgetOfTimeout, DEFAULTS, type RunnerOptions } from '../options.js';
 import type { LabelParts } from '../watchdog/deadline-table.js';
-import { annotateDump, type TestContext } from './annotate.js';
+import type { TestContext } from './annotate.js';
 import { runConcurrentTestsApart, setRunningGuard } from './concurrent.js';
 import type { AtFileEnd } from './file-turns.js';
 import { type HookKind, labelOf } from './labels.js';
 import { recordOpenAtEnd } from './open-at-end.js';
 import { LEFTOVERS_META, type WorkerOptions } from './options.js';
 import { armFromRunner, type TestTurns } from './run-task.js';
-import { attemptTimeout, explainTimeout } from './timeout-message.js';
-import { dumpOnTimeoutError, watchTimeout } from './timeout-watch.js';
+import { attemptTimeout } from './timeout-message.js';
+import { dumpOnTimeoutError, reportDump, watchTimeout } from './timeout-watch.js';
 
 /** The runner's own timeouts (the default budgets) and hook order. */
 export interface RunnerSettings {
@@ -120,14 +120,13 @@ function guardTests(suite: Suite, hooks: Hooks, context: FileContext): void {
       return guard;
     },
     disarm(test, testContext, guard, timeout) {
-      const dump = timeout ? guard.dumpNow() : guard.dump;
-      if (timeout && dump) explainTimeout(timeout, dump);
+      // The test ends once its dump's attachment is sent (or five seconds have passed).
+      const attachment = reportDump(guard, timeout, testContext);
       guard.disarm();
       if (apart) setRunningGuard(undefined);
       wrapFinishHandlers(test, context);
       if (options.leftovers === 'tests') finished.set(test, guard);
-      // The test ends once its dump's annotation is sent (or five seconds have passed).
-      return dump && annotateDump(testContext, dump);
+      return attachment;
     },
   };
   // 'stack' runs afterEach hooks last-registered first: to be first or last, ours go to either end.

@@ -60,15 +60,26 @@ function dumpAtTimeout(signal: AbortSignal): void {
 }
 
 /**
- * At the runner's timeout error, the guard's WAITING dump (taken now, unless the heartbeat took it
- * first) gets its line in the error and is attached to the test (once: see `annotateDump`). From a
- * test's signal, and from the rejection Vitest gives a hook's call at its timeout: every timeout of a
- * hook is met there, a test's signal tells of its first timeout alone.
+ * At the runner's timeout error, the guard's WAITING dump (see `reportDump`). From a test's signal,
+ * and from the rejection Vitest gives a hook's call at its timeout: every timeout of a hook is met
+ * there, a test's signal tells of its first timeout alone.
  */
 export function dumpOnTimeoutError(guard: HangGuard, error: unknown, context: TestContext | undefined): void {
-  if (!(error instanceof Error) || !isTimeout(error)) return;
-  const dump: DumpResult | undefined = guard.dumpNow();
-  if (!dump) return;
-  explainTimeout(error, dump);
-  annotateDump(context, dump);
+  if (error instanceof Error && isTimeout(error)) reportDump(guard, error, context);
+}
+
+/**
+ * A guard's dump as its turn ends: at the runner's timeout (`timeout`, its error) the WAITING dump is
+ * taken now, unless the heartbeat took it first, and gets its line in the error; a dump is attached
+ * to the test (once: see `annotateDump`). Returns the attachment's promise, if one was sent.
+ */
+export function reportDump(
+  guard: HangGuard,
+  timeout: { message: string; stack?: string } | undefined,
+  context: TestContext | undefined,
+): Promise<void> | undefined {
+  const dump: DumpResult | undefined = timeout ? guard.dumpNow() : guard.dump;
+  if (!dump) return undefined;
+  if (timeout) explainTimeout(timeout, dump);
+  return annotateDump(context, dump);
 }
