@@ -2,7 +2,7 @@
 // and with its setup file. Each integration's whole cost on a real run, start-up and exit included.
 import fs from 'node:fs';
 import path from 'node:path';
-import { alternate, measureRun, projectWithHangdump, smallTests, suiteColumns, table } from './lib.mjs';
+import { measureCases, projectWithHangdump, smallTests, suiteColumns, table } from './lib.mjs';
 
 const ROOT = path.join(import.meta.dirname, '..');
 const CONFIGS = {
@@ -31,11 +31,12 @@ export function benchJestSuite(rounds = 7, files = 24, testsPerFile = 100) {
   const dir = path.join(import.meta.dirname, '.jest-suite');
   const configs = generate(dir, files, testsPerFile);
   const jest = path.join(ROOT, 'node_modules/jest/bin/jest.js');
-  const runs = Object.fromEntries(Object.keys(configs).map((name) => [name, []]));
-  const runWith = (name, config) => () => {
-    // Two workers, as on a CI machine with more than two cores. (Jest runs 20 files or fewer in band
-    // when it remembers them as fast: more files keep every case in workers alike.)
-    const args = [
+  // Two workers, as on a CI machine with more than two cores. (Jest runs 20 files or fewer in band
+  // when it remembers them as fast: more files keep every case in workers alike.) The first round,
+  // a warm-up, leaves Jest's transform cache warm for every case alike.
+  const env = { ...process.env, CI: '1', FORCE_COLOR: '0' };
+  const caseOf = (config) => ({
+    args: [
       jest,
       '--rootDir',
       dir,
@@ -44,28 +45,21 @@ export function benchJestSuite(rounds = 7, files = 24, testsPerFile = 100) {
       '--maxWorkers=2',
       '--cacheDirectory',
       path.join(dir, '.cache'),
-    ];
-    const env = { ...process.env, CI: '1', FORCE_COLOR: '0' };
-    const { result, ...measured } = measureRun(args, { cwd: dir, env });
-    if (result.status !== 0) throw new Error(`jest failed:\n${result.stdout}\n${result.stderr}`);
-    runs[name].push(measured);
-    return measured.ms;
-  };
+    ],
+    options: { cwd: dir, env },
+  });
   try {
-    const cases = Object.fromEntries(
-      Object.entries(configs).map(([name, config]) => [name, runWith(name, config)]),
+    const figures = measureCases(
+      Object.fromEntries(Object.entries(configs).map(([name, config]) => [name, caseOf(config)])),
+      rounds,
     );
-    // One run each first: Jest's transform cache is then warm for every case alike.
-    for (const run of Object.values(cases)) run();
-    for (const samples of Object.values(runs)) samples.length = 0;
-    const medians = alternate(cases, rounds);
-    const columns = suiteColumns(medians, runs, 'without hangdump');
+    const columns = suiteColumns(figures, 'without hangdump');
     table(
       `A Jest 30 suite: ${files * testsPerFile} tests in ${files} files, 2 workers (median of ${rounds} alternated runs; goal: <= 1.03x)${columns.title}`,
       columns.header,
-      Object.keys(medians).map((name) => columns.row(name)),
+      Object.keys(figures).map((name) => columns.row(name)),
     );
-    return medians;
+    return figures;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -18,12 +18,17 @@ export function median(values) {
  * load) hits them alike; returns the median of each case's measurements.
  */
 export function alternate(cases, rounds) {
-  const samples = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
-  for (let round = 0; round < rounds; round++) {
-    const order = round % 2 ? Object.keys(cases).reverse() : Object.keys(cases);
-    for (const name of order) samples[name].push(cases[name]());
-  }
+  const samples = alternateRuns(Object.keys(cases), rounds, (name) => cases[name]());
   return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
+}
+
+/** Every sample of `measure(name)` over `rounds` rounds, the cases' order reversed every other round. */
+function alternateRuns(names, rounds, measure) {
+  const samples = Object.fromEntries(names.map((name) => [name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const name of round % 2 ? [...names].reverse() : names) samples[name].push(measure(name));
+  }
+  return samples;
 }
 
 /** Nanoseconds per operation of `op` over `iterations` calls. */
@@ -43,27 +48,30 @@ export function timeProcess(args, { spawnWith = process.execPath, ...options } =
 
 let perfWorks;
 
+/** Whether `perf record` runs here (installed, and allowed by the kernel's perf_event_paranoid). */
+function perfAvailable() {
+  perfWorks ??=
+    spawnSync('perf', ['record', '-q', '-e', 'instructions:u', '-o', '/dev/null', '--', 'true']).status === 0;
+  return perfWorks;
+}
+
 /** Instructions per sample of `perf record`: few enough samples a second that the kernel drops none. */
 const SAMPLE_PERIOD = 5_000_000;
 /** How `perf` names a Node process at its exec. */
 const NODE_NAME = path.basename(process.execPath);
 
 /**
- * Like `timeProcess`, and also counts the user-space instructions the process and its children
- * execute, with Linux `perf record` where it is installed and allowed: a figure that other load on
- * the machine and its clock speed hardly move, unlike wall time. Counted by sampling (one sample per
- * `SAMPLE_PERIOD` instructions of each thread) so that they split by process: `workerInstructions`
- * counts those of the processes the first Node process (a test runner's main process) started,
- * which move far less between identical runs than the main process's (about 1%). All undefined
- * where `perf` is missing.
+ * Counts the user-space instructions a Node process and its children execute, with Linux
+ * `perf record` where it is installed and allowed: a figure that other load on the machine and its
+ * clock speed hardly move, unlike wall time. Counted by sampling (one sample per `SAMPLE_PERIOD`
+ * instructions of each thread) so that they split by process: `workerInstructions` counts those of
+ * the processes the Node process (a test runner's main process) started, which move far less between
+ * identical runs than the main process's (about 1%). Only where `perfAvailable()`.
  */
-function measureProcess(args, { spawnWith = process.execPath, ...options } = {}) {
-  perfWorks ??=
-    spawnSync('perf', ['record', '-q', '-e', 'instructions:u', '-o', '/dev/null', '--', 'true']).status === 0;
-  if (!perfWorks) return timeProcess(args, { spawnWith, ...options });
+function countInstructions(args, options) {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hangdump-perf-')), 'perf.data');
   try {
-    const measured = timeProcess(
+    const { result } = timeProcess(
       [
         'record',
         '-q',
@@ -74,7 +82,7 @@ function measureProcess(args, { spawnWith = process.execPath, ...options } = {})
         '-o',
         out,
         '--',
-        spawnWith,
+        process.execPath,
         ...args,
       ],
       { ...options, spawnWith: 'perf' },
@@ -83,7 +91,7 @@ function measureProcess(args, { spawnWith = process.execPath, ...options } = {})
       encoding: 'utf8',
       maxBuffer: 1 << 28,
     });
-    return { ...measured, ...instructionsByProcess(script.stdout) };
+    return { result, ...instructionsByProcess(script.stdout) };
   } finally {
     fs.rmSync(path.dirname(out), { recursive: true, force: true });
   }
@@ -91,17 +99,14 @@ function measureProcess(args, { spawnWith = process.execPath, ...options } = {})
 
 /**
  * Totals from `perf script --show-task-events -F pid`: a line per sample (its pid), and the task
- * events, among which `exec: <command>:<pid>/` names the command started (GNU time, or Node itself)
- * and the first Node process.
+ * events, among which `exec: <command>:<pid>/` names the first Node process.
  */
 function instructionsByProcess(script) {
-  let root;
   let runner;
   const samples = new Map();
   for (const line of script.split('\n')) {
     const exec = / exec: (\S+):(\d+)\//.exec(line);
     if (exec) {
-      root ??= Number(exec[2]);
       if (exec[1] === NODE_NAME) runner ??= Number(exec[2]);
     } else if (/^\s*\d+\s*$/.test(line)) {
       samples.set(Number(line), (samples.get(Number(line)) ?? 0) + 1);
@@ -112,7 +117,7 @@ function instructionsByProcess(script) {
   let workers = 0;
   for (const [pid, count] of samples) {
     total += count;
-    if (pid !== runner && pid !== root) workers += count;
+    if (pid !== runner) workers += count;
   }
   return {
     instructions: total * SAMPLE_PERIOD,
@@ -127,14 +132,10 @@ function instructionsByProcess(script) {
  */
 const GNU_TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-/**
- * Runs a Node process as `measureProcess` does, also counting its CPU milliseconds (all its processes)
- * where GNU time is installed. The wall time is GNU time's too: `perf record` notices the end of its
- * command up to a second late. Without GNU time, no instructions are counted.
- */
-export function measureRun(args, options = {}) {
+/** Wall and CPU milliseconds of a Node process and its children; CPU only where GNU time is installed. */
+function timeRun(args, options) {
   if (!GNU_TIME) return timeProcess(args, options);
-  const measured = measureProcess(['-f', 'cpu %U %S %e', process.execPath, ...args], {
+  const measured = timeProcess(['-f', 'cpu %U %S %e', process.execPath, ...args], {
     ...options,
     spawnWith: GNU_TIME,
   });
@@ -144,28 +145,69 @@ export function measureRun(args, options = {}) {
 }
 
 /**
- * The columns of a suite's table: wall time (the medians `alternate` gave), and the median of each
- * figure `measureRun` gave every run of every case where measured (CPU time; instructions of all the
- * processes, of the workers alone), each with its ratio against the case `base`.
+ * Runs each case (a Node command: `args` and spawn `options`) once to warm caches, then `rounds`
+ * times alternated, timed (wall and CPU); then, where `perf` works, a third as many alternated rounds
+ * that count instructions. The times come from runs that `perf` does not watch: its sampling slows a
+ * process unevenly (a short-lived worker's start more than steady work), which measured hangdump's
+ * share of a run at 1.088x under `perf record` against 1.040x-1.063x without. Throws when a run
+ * fails. Returns each case's medians: `ms`, and where measured `cpuMs`, `instructions`,
+ * `workerInstructions`.
  */
-export function suiteColumns(walls, runs, base) {
-  const figures = [
+export function measureCases(cases, rounds) {
+  const names = Object.keys(cases);
+  const run = (measure) => (name) => {
+    const measured = measure(cases[name].args, cases[name].options);
+    const { status, stdout, stderr } = measured.result;
+    if (status !== 0)
+      throw new Error(`the run "${name}" failed (exit code ${status}):\n${stdout}\n${stderr}`);
+    return measured;
+  };
+  for (const name of names) run(timeRun)(name);
+  const timed = alternateRuns(names, rounds, run(timeRun));
+  const counted = perfAvailable()
+    ? alternateRuns(names, Math.max(3, Math.ceil(rounds / 3)), run(countInstructions))
+    : undefined;
+  const medianOf = (samples, field) => {
+    const values = samples.map((sample) => sample[field]).filter((value) => value > 0);
+    return values.length > 0 ? median(values) : undefined;
+  };
+  return Object.fromEntries(
+    names.map((name) => [
+      name,
+      {
+        ms: medianOf(timed[name], 'ms'),
+        cpuMs: medianOf(timed[name], 'cpuMs'),
+        instructions: counted && medianOf(counted[name], 'instructions'),
+        workerInstructions: counted && medianOf(counted[name], 'workerInstructions'),
+        countedRounds: counted?.[names[0]].length,
+      },
+    ]),
+  );
+}
+
+/**
+ * The columns of a suite's table from `measureCases`' medians: wall time, CPU time, instructions of
+ * all the processes and of the workers alone, each figure measured with its ratio against `base`.
+ */
+export function suiteColumns(figures, base) {
+  const columns = [
+    ['wall ms', 'ms', (ms) => ms.toFixed(0)],
     ['CPU ms', 'cpuMs', (ms) => ms.toFixed(0)],
     ['instructions', 'instructions', (count) => `${(count / 1e9).toFixed(2)} G`],
     ['in workers', 'workerInstructions', (count) => `${(count / 1e9).toFixed(2)} G`],
-  ].filter(([, field]) => runs[base]?.some((run) => run[field] > 0));
-  const medianOf = (name, field) => median(runs[name].map((run) => run[field] ?? 0));
+  ].filter(([, field]) => figures[base][field] > 0);
+  const { countedRounds } = figures[base];
   return {
-    title: figures.length > 1 ? '; user-space instructions from perf record' : '',
-    header: ['case', 'wall ms', 'ratio', ...figures.flatMap(([title]) => [title, 'ratio'])],
+    title: countedRounds
+      ? `; user-space instructions from ${countedRounds} other rounds under perf record`
+      : '',
+    header: ['case', ...columns.flatMap(([title]) => [title, 'ratio'])],
     row(name) {
       return [
         name,
-        walls[name].toFixed(0),
-        `${(walls[name] / walls[base]).toFixed(3)}x`,
-        ...figures.flatMap(([, field, show]) => {
-          const value = medianOf(name, field);
-          return value > 0 ? [show(value), `${(value / medianOf(base, field)).toFixed(3)}x`] : ['-', '-'];
+        ...columns.flatMap(([, field, show]) => {
+          const value = figures[name][field];
+          return value > 0 ? [show(value), `${(value / figures[base][field]).toFixed(3)}x`] : ['-', '-'];
         }),
       ];
     },

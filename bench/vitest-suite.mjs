@@ -3,7 +3,7 @@
 // and one file of many tests (per-test costs show).
 import fs from 'node:fs';
 import path from 'node:path';
-import { alternate, measureRun, projectWithHangdump, smallTests, suiteColumns, table } from './lib.mjs';
+import { measureCases, projectWithHangdump, smallTests, suiteColumns, table } from './lib.mjs';
 
 const ROOT = path.join(import.meta.dirname, '..');
 
@@ -41,33 +41,32 @@ function benchSuite(title, files, testsPerFile, rounds) {
     'with the plugin': 'hangdump.config.mjs',
     'with the plugin, promises: true': 'promises.config.mjs',
   };
-  const runs = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
-  const runWith = (name, config) => () => {
-    const { result, ...measured } = measureRun(
-      [vitest, 'run', '--root', dir, '--config', path.join(dir, config)],
-      { cwd: dir, env: { ...process.env, CI: '1', FORCE_COLOR: '0' } },
-    );
-    if (result.status !== 0) throw new Error(`vitest failed:\n${result.stdout}\n${result.stderr}`);
-    runs[name].push(measured);
-    return measured.ms;
-  };
+  const env = { ...process.env, CI: '1', FORCE_COLOR: '0' };
   try {
-    const medians = alternate(
-      Object.fromEntries(Object.entries(cases).map(([name, config]) => [name, runWith(name, config)])),
+    const figures = measureCases(
+      Object.fromEntries(
+        Object.entries(cases).map(([name, config]) => [
+          name,
+          {
+            args: [vitest, 'run', '--root', dir, '--config', path.join(dir, config)],
+            options: { cwd: dir, env },
+          },
+        ]),
+      ),
       rounds,
     );
-    const base = medians['without hangdump'];
-    const perTestUs = (name) => (((medians[name] - base) * 1000) / (files * testsPerFile)).toFixed(0);
-    const columns = suiteColumns(medians, runs, 'without hangdump');
+    const base = figures['without hangdump'].ms;
+    const perTestUs = (name) => (((figures[name].ms - base) * 1000) / (files * testsPerFile)).toFixed(0);
+    const columns = suiteColumns(figures, 'without hangdump');
     table(
       `${title}: ${files * testsPerFile} tests in ${files} file(s), median of ${rounds} alternated runs (goal: <= 3%)${columns.title}`,
       columns.header,
-      Object.keys(medians).map((name) => columns.row(name)),
+      Object.keys(figures).map((name) => columns.row(name)),
     );
     console.log(
       `  (${perTestUs('with the plugin')} µs more per test, start-up included; ${perTestUs('with the plugin, promises: true')} µs with promises: true)`,
     );
-    return medians;
+    return figures;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -198,7 +198,7 @@ function wrapHook(kind: HookKind, hook: Fn, owner: Suite | RunnerTestCase, conte
     const forContext = forTest ? testContext : undefined;
     // Vitest rejects a hook's call at its timeout (3.2, 4, 5): the dump is taken at that rejection.
     // Watching the test's signal as well cost each fresh worker 6-9 M instructions more (a file of
-    // 100 tests; see the README's "Performance").
+    // 100 tests; see docs/performance.md).
     return whenSettled(
       () => hook.apply(this, args),
       (error) => {
