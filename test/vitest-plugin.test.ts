@@ -19,7 +19,10 @@ describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
     test('the run ends, failing, with one dump per hang', () => {
       expect(result.code).toBe(1);
       expect(dumpLabels(result.dumps())).toEqual(EXPECTED_DUMPS);
-      expect(result.stdout).toMatch(/Tests\s+8 failed \| 4 passed/);
+      // blocked.test.ts's "passes first" counts as passed when its result reached Vitest's main
+      // process before hangdump ended the worker, as run only when it was still in the worker's next
+      // batch of updates (seen in the vm pools, rarely).
+      expect(result.stdout).toMatch(/Tests\s+8 failed \| [45] passed \(13\)/);
     });
 
     test('BLOCKED: a ReDoS names its TypeScript line, and the worker is ended so the run goes on', () => {
