@@ -20,8 +20,8 @@ describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
       expect(result.code).toBe(1);
       expect(dumpLabels(result.dumps())).toEqual(EXPECTED_DUMPS);
       // blocked.test.ts's "passes first" counts as passed when its result reached Vitest's main
-      // process before hangdump ended the worker, as run only when it was still in the worker's next
-      // batch of updates (seen in the vm pools, rarely).
+      // process before hangdump ended the worker, and has no state when it was still in the worker's
+      // next batch of updates (Vitest sends them at most every 100 ms).
       expect(result.stdout).toMatch(/Tests\s+8 failed \| [45] passed \(13\)/);
     });
 
