@@ -150,8 +150,8 @@ function timeRun(args, options) {
  * that count instructions. The times come from runs that `perf` does not watch: its sampling slows a
  * process unevenly (a short-lived worker's start more than steady work), which measured hangdump's
  * share of a run at 1.088x under `perf record` against 1.040x-1.063x without. Throws when a run
- * fails. Returns each case's medians: `ms`, and where measured `cpuMs`, `instructions`,
- * `workerInstructions`.
+ * fails. Returns each case's medians (`ms`, and where measured `cpuMs`, `instructions`,
+ * `workerInstructions`) and its samples round by round, which `suiteColumns` pairs.
  */
 export function measureCases(cases, rounds) {
   const names = Object.keys(cases);
@@ -160,34 +160,51 @@ export function measureCases(cases, rounds) {
     const { status, stdout, stderr } = measured.result;
     if (status !== 0)
       throw new Error(`the run "${name}" failed (exit code ${status}):\n${stdout}\n${stderr}`);
-    return measured;
+    const { result, ...figures } = measured;
+    return figures;
   };
   for (const name of names) run(timeRun)(name);
   const timed = alternateRuns(names, rounds, run(timeRun));
   const counted = perfAvailable()
     ? alternateRuns(names, Math.max(3, Math.ceil(rounds / 3)), run(countInstructions))
     : undefined;
-  const medianOf = (samples, field) => {
-    const values = samples.map((sample) => sample[field]).filter((value) => value > 0);
-    return values.length > 0 ? median(values) : undefined;
-  };
   return Object.fromEntries(
-    names.map((name) => [
-      name,
-      {
-        ms: medianOf(timed[name], 'ms'),
-        cpuMs: medianOf(timed[name], 'cpuMs'),
-        instructions: counted && medianOf(counted[name], 'instructions'),
-        workerInstructions: counted && medianOf(counted[name], 'workerInstructions'),
-        countedRounds: counted?.[names[0]].length,
-      },
-    ]),
+    names.map((name) => {
+      const samples = { ms: timed[name], cpuMs: timed[name] };
+      if (counted) Object.assign(samples, { instructions: counted[name], workerInstructions: counted[name] });
+      const figures = { samples, countedRounds: counted?.[name].length };
+      for (const [field, rows] of Object.entries(samples)) {
+        const values = rows.map((row) => row[field]).filter((value) => value > 0);
+        if (values.length > 0) figures[field] = median(values);
+      }
+      return [name, figures];
+    }),
   );
 }
 
 /**
- * The columns of a suite's table from `measureCases`' medians: wall time, CPU time, instructions of
- * all the processes and of the workers alone, each figure measured with its ratio against `base`.
+ * A case's ratio to `base` by pairs: the median of the ratios of the runs of each round, with their
+ * quartiles. The two runs of a round follow each other, so that drift on the machine (other load,
+ * the clock) moves both alike; a ratio of the cases' medians, taken over all rounds, keeps that drift.
+ */
+function pairedRatio(figures, base, field) {
+  const ours = figures.samples[field] ?? [];
+  const theirs = base.samples[field] ?? [];
+  const ratios = ours.flatMap((row, round) => {
+    const value = row[field];
+    const against = theirs[round]?.[field];
+    return value > 0 && against > 0 ? [value / against] : [];
+  });
+  if (ratios.length === 0) return undefined;
+  const sorted = ratios.sort((a, b) => a - b);
+  const quartile = (q) => sorted[Math.min(sorted.length - 1, Math.round(q * (sorted.length - 1)))];
+  return { median: median(sorted), low: quartile(0.25), high: quartile(0.75) };
+}
+
+/**
+ * The columns of a suite's table from `measureCases`' figures: wall time, CPU time, instructions of
+ * all the processes and of the workers alone, each the case's median with its ratio against `base`
+ * (by pairs, see `pairedRatio`; its quartiles where there are enough rounds to have them).
  */
 export function suiteColumns(figures, base) {
   const columns = [
@@ -197,17 +214,23 @@ export function suiteColumns(figures, base) {
     ['in workers', 'workerInstructions', (count) => `${(count / 1e9).toFixed(2)} G`],
   ].filter(([, field]) => figures[base][field] > 0);
   const { countedRounds } = figures[base];
+  const showRatio = (ratio, withQuartiles) =>
+    withQuartiles
+      ? `${ratio.median.toFixed(3)}x (${ratio.low.toFixed(3)}-${ratio.high.toFixed(3)})`
+      : `${ratio.median.toFixed(3)}x`;
   return {
-    title: countedRounds
-      ? `; user-space instructions from ${countedRounds} other rounds under perf record`
-      : '',
+    title: `; ratios: the median of each round's ratio, quartiles in brackets${
+      countedRounds ? `; user-space instructions from ${countedRounds} other rounds under perf record` : ''
+    }`,
     header: ['case', ...columns.flatMap(([title]) => [title, 'ratio'])],
     row(name) {
       return [
         name,
         ...columns.flatMap(([, field, show]) => {
           const value = figures[name][field];
-          return value > 0 ? [show(value), `${(value / figures[base][field]).toFixed(3)}x`] : ['-', '-'];
+          const ratio = pairedRatio(figures[name], figures[base], field);
+          if (!(value > 0) || !ratio) return ['-', '-'];
+          return [show(value), showRatio(ratio, figures[name].samples[field].length >= 5)];
         }),
       ];
     },
