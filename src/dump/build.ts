@@ -11,6 +11,7 @@ import {
   type DumpFrame,
   type DumpHandle,
   type DumpPromise,
+  type FinishedTest,
   type HangClass,
   type HangDump,
   type NativeBlock,
@@ -31,6 +32,8 @@ export interface GuardedSnapshot {
   process: ProcessFacts;
   /** The guard's pending promises, when it tracks them. */
   promises?: PendingPromises;
+  /** BLOCKED in a runner's worker: the tests of its file that finished just before (see `HangDump`). */
+  finishedTests?: FinishedTest[];
 }
 
 /** Everything a dump is made of, gathered by the thread that takes it. */
@@ -160,6 +163,9 @@ export function buildDump(input: DumpInput): HangDump {
       }),
     },
     process: processFacts,
+    ...(input.class === 'BLOCKED' && input.snapshot?.finishedTests?.length
+      ? { finishedTests: input.snapshot.finishedTests }
+      : {}),
     notes: input.notes,
   };
   dump.headline = headline(dump);

@@ -283,6 +283,20 @@ export interface HangDump {
   promises?: DumpPromises;
   resources: DumpResources;
   process: ProcessFacts;
+  /**
+   * BLOCKED in a test runner's worker: the tests of the same file that finished in the second
+   * before the guard was armed. A runner sends results in batches, and the last batch may not have
+   * left the worker when hangdump ended it: the runner's reporter gives these their results.
+   */
+  finishedTests?: FinishedTest[];
   /** What the dump could not gather, in words (the dump is still written). */
   notes: string[];
+}
+
+/** A test that finished before the hang, as its runner's worker had recorded it. */
+export interface FinishedTest {
+  /** As dump labels name tests: `file > describe > test`. */
+  name: string;
+  state: 'pass' | 'skip';
+  durationMs?: number;
 }

@@ -1,5 +1,7 @@
 import { closeSync } from 'node:fs';
 import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from 'node:timers';
+import { toEpoch } from '../clock.js';
+import type { FinishedTest } from '../dump/model.js';
 import type { DumpResult } from '../dump/result.js';
 import { removeLatest } from '../latest.js';
 import type { ResolvedOptions } from '../options.js';
@@ -92,7 +94,10 @@ class GuardRuntime {
     const probe: Probe = {
       snapshot: (slot, generation) => {
         const snapshots = threadSnapshots.load();
-        return snapshots && JSON.stringify(snapshots.takeSnapshot(this.#record(slot, generation)));
+        if (!snapshots) return undefined;
+        const snapshot = snapshots.takeSnapshot(this.#record(slot, generation));
+        const finishedTests = this.#finishedBefore(slot, generation);
+        return JSON.stringify(finishedTests?.length ? { ...snapshot, finishedTests } : snapshot);
       },
       exit: exitNow,
       claim: (slot, generation) => this.#record(slot, generation) !== undefined && this.#claim(slot),
@@ -224,6 +229,21 @@ class GuardRuntime {
     }
   }
 
+  /**
+   * For a BLOCKED dump, which the watchdog takes inside its pause: the tests the runner finished in
+   * the second before the guard was armed, whose results may still wait in the runner's batch.
+   */
+  #finishedBefore(slot: number, generation: number): FinishedTest[] | undefined {
+    const armedAt = this.#client.table.read(slot, generation)?.armedAt;
+    if (!finishedTests || armedAt === undefined) return undefined;
+    try {
+      return finishedTests(toEpoch(armedAt) - FINISHED_WINDOW_MS);
+    } catch {
+      // The runner's own state, read as it stood: hangdump's trouble, never the dump's.
+      return undefined;
+    }
+  }
+
   #record(slot: number, generation: number): GuardRecord | undefined {
     const record = this.#records[slot];
     return record?.generation === generation ? record : undefined;
@@ -231,6 +251,18 @@ class GuardRuntime {
 }
 
 let runtime: GuardRuntime | undefined;
+/** See `reportFinishedTests`. */
+let finishedTests: ((sinceEpoch: number) => FinishedTest[]) | undefined;
+/** How far before a BLOCKED guard's arming its file's finished tests are listed: a runner's batch is shorter. */
+const FINISHED_WINDOW_MS = 1000;
+
+/**
+ * For a runner adapter: how to list the tests of the running file that finished since an epoch
+ * time, which BLOCKED dumps then carry (see `HangDump.finishedTests`).
+ */
+export function reportFinishedTests(list: (sinceEpoch: number) => FinishedTest[]): void {
+  finishedTests = list;
+}
 /** Which guard's code runs now, where the caller knows better than "the guard armed last". */
 let currentGuard: (() => GuardRecord | undefined) | undefined;
 

@@ -18,7 +18,9 @@ interface ParsedFrame {
  * "exited unexpectedly". Gives the test (or the suite, for its `beforeAll`/`afterAll`) that each
  * BLOCKED dump of the run names, when it has no result, a failure that names the dump, with the
  * stuck line as its stack: every reporter that runs after this one then shows the test as failed,
- * at the line where it was stuck. Returns the dumps whose test it failed: their workers were ended.
+ * at the line where it was stuck. The tests of the file that finished just before, whose results
+ * the ended worker never sent, get the results the dump lists (see `HangDump.finishedTests`).
+ * Returns the dumps whose test it failed: their workers were ended.
  */
 export function failBlockedTests(modules: readonly TestModule[], dumps: readonly ReadDump[]): ReadDump[] {
   const blocked = dumps.filter(({ dump }) => dump.class === 'BLOCKED');
@@ -51,6 +53,16 @@ export function failBlockedTests(modules: readonly TestModule[], dumps: readonly
     };
     task.result = { ...task.result, state: 'fail', errors: [error as never] };
     for (const parent of parents) parent.result = { ...parent.result, state: 'fail' };
+    for (const { name, state, durationMs } of dump.finishedTests ?? []) {
+      const finished = tasks.get(taskPath(name))?.task;
+      if (finished && unfinished(finished)) {
+        finished.result = {
+          ...finished.result,
+          state,
+          ...(durationMs === undefined ? {} : { duration: durationMs }),
+        };
+      }
+    }
     failed.push(read);
   }
   return failed;

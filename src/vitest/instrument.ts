@@ -1,12 +1,14 @@
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest';
 import type { getHooks } from 'vitest/suite';
 import { armForRunner, type HangGuard } from '../guard/api.js';
+import { reportFinishedTests } from '../guard/runtime.js';
 import { whenSettled } from '../guard/settle.js';
 import { budgetOfTimeout, DEFAULTS, type RunnerOptions } from '../options.js';
 import type { LabelParts } from '../watchdog/deadline-table.js';
 import type { TestContext } from './annotate.js';
 import { runConcurrentTestsApart, setRunningGuard } from './concurrent.js';
 import type { AtFileEnd } from './file-turns.js';
+import { finishedTestsOf } from './finished-tests.js';
 import { type HookKind, labelOf } from './labels.js';
 import { recordOpenAtEnd } from './open-at-end.js';
 import { LEFTOVERS_META, type WorkerOptions } from './options.js';
@@ -64,6 +66,7 @@ export function instrumentFile(file: RunnerTestFile, instrument: InstrumentConte
   };
   const context: FileContext = { ...instrument, runner };
   instrumentSuite(file, context);
+  reportFinishedTests((sinceEpoch) => finishedTestsOf(file, sinceEpoch));
   guardRunDeadline(file, context);
   if (context.options.leftovers !== false) context.atEnd(file, () => recordOpenAtEnd(file));
 }
