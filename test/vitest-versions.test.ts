@@ -23,14 +23,20 @@ describe.each(VERSIONS)('$runner', ({ runner, node, pools, summary }) => {
     const dumps = result.dumps();
     expect(dumpLabels(dumps)).toEqual(EXPECTED_DUMPS);
     const relative = path.relative(ROOT, project);
-    expect(dumps.find((d) => d.json.class === 'BLOCKED')?.json.stuck?.frame).toMatchObject({
+    const blocked = dumps.find((d) => d.json.class === 'BLOCKED')?.json;
+    expect(blocked?.stuck?.frame).toMatchObject({
       file: `${relative}/blocked.test.ts`,
       line: markerLine('vitest-plugin/blocked.test.ts', 'plugin-redos'),
     });
+    // Read from this version's own tasks inside the pause.
+    expect(blocked?.finishedTests).toEqual([
+      { name: 'blocked.test.ts > passes first', state: 'pass', durationMs: expect.any(Number) },
+    ]);
     expect(result.stdout + result.stderr).toMatch(
       /Test timed out in 1000ms\.\n.*\nhangdump: WAITING at .*waiting\.test\.ts:\d+:\d+; dump: /,
     );
     if (!summary) return;
+    expect(result.stdout).toMatch(/Tests\s+8 failed \| 5 passed \(13\)/);
     expect(result.stdout).toContain('hangdump: 9 hang dumps written in this run');
     expect(reportedAnnotations(result.stdout).map((a) => a.headline)).toEqual(
       expect.arrayContaining(waitingHeadlines(dumps)),
