@@ -1,5 +1,4 @@
 import { describeValue, invalidOption } from './errors.js';
-import type { LabelParts } from './watchdog/deadline-table.js';
 
 /** What hangdump does after it has written a BLOCKED dump. */
 export type OnBlocked = 'exit' | 'continue';
@@ -48,8 +47,7 @@ export interface HangDumpOptions {
 export interface ResolvedOptions {
   budgetMs: number;
   path: string | undefined;
-  /** In parts where a runner arms a test's steps (see `LabelParts`). */
-  label: string | LabelParts | undefined;
+  label: string | undefined;
   onBlocked: OnBlocked;
   exitCode: number;
   promises: boolean;

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { DeadlineTable, type LabelParts } from '../src/watchdog/deadline-table.js';
+import { DeadlineTable } from '../src/watchdog/deadline-table.js';
 import { LABEL_CAPACITY } from '../src/watchdog/protocol.js';
 import { allocateTable } from '../src/watchdog/table-memory.js';
 
@@ -7,8 +7,12 @@ import { allocateTable } from '../src/watchdog/table-memory.js';
 function tableWithReader() {
   const { control, firstPage } = allocateTable(false);
   const table = new DeadlineTable(control, [firstPage]);
-  const arm = (slot: number, label: string | LabelParts) =>
-    table.arm(slot, 1e9, 0, { budgetMs: 1000, onBlocked: 'exit', exitCode: 1, label, path: undefined });
+  /** A label in parts, as a runner arms its steps; or a string, any other label. */
+  const arm = (slot: number, label: string | { prefix: string; name: string; suffix: string }) => {
+    const { prefix, name, suffix } =
+      typeof label === 'string' ? { prefix: label, name: '', suffix: '' } : label;
+    table.arm(slot, 1e9, 0, 1000, { onBlocked: 'exit', exitCode: 1, path: undefined }, prefix, name, suffix);
+  };
   const labelAt = (slot: number) => table.read(slot, table.generation(slot))?.label;
   return { arm, labelAt };
 }

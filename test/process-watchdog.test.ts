@@ -155,7 +155,7 @@ test('the answer written into a table found in memory stops the mirror file at t
     findable,
   );
   const arm = (slot: number, label: string) => {
-    table.arm(slot, 1e9, 0, { budgetMs: 1000, onBlocked: 'exit', exitCode: 1, label, path: undefined });
+    table.arm(slot, 1e9, 0, 1000, { onBlocked: 'exit', exitCode: 1, path: undefined }, label, '', '');
     mirror.writeSlot(table, slot, undefined);
   };
   const file = () => fs.readFileSync(path.join(dir, 'self-0.table'), 'latin1');

@@ -1,16 +1,8 @@
 import type { DumpResult } from '../dump/result.js';
 import { describeValue, invalidOption } from '../errors.js';
-import {
-  DEFAULTS,
-  type HangDumpOptions,
-  type ResolvedOptions,
-  type RunnerOptions,
-  resolveOptions,
-} from '../options.js';
+import { DEFAULTS, type HangDumpOptions, type RunnerOptions, resolveOptions } from '../options.js';
 import { mayHaveOpenCreations } from '../resources/tracker.js';
 import { type CapturedStack, captureStack } from '../stack/capture.js';
-import type { Armed } from '../watchdog/client.js';
-import type { LabelParts } from '../watchdog/deadline-table.js';
 import { type Engine, registeredEngine } from './engine.js';
 import { threadSnapshots } from './lazy.js';
 import { type GuardRecord, guardRuntime } from './runtime.js';
@@ -39,20 +31,28 @@ export interface HangGuard extends Disposable {
 class Guard implements HangGuard, GuardRecord {
   readonly site: CapturedStack | undefined;
   id = 0;
+  /** The slot it is armed in; -1 once disarmed. */
+  slot = -1;
   generation = 0;
   dump: DumpResult | undefined = undefined;
-  #armed: Armed | undefined;
 
-  constructor(options: ResolvedOptions, site: CapturedStack | undefined) {
+  /** The label in parts, as `DeadlineTable.arm` takes it. */
+  constructor(
+    budgetMs: number,
+    options: RunnerOptions,
+    site: CapturedStack | undefined,
+    prefix: string,
+    name: string,
+    suffix: string,
+  ) {
     this.site = site;
-    this.#armed = guardRuntime().arm(options, this);
+    guardRuntime().arm(budgetMs, options, this, prefix, name, suffix);
   }
 
   disarm(): void {
-    const armed = this.#armed;
-    if (armed === undefined) return;
-    this.#armed = undefined;
-    guardRuntime().disarm(armed);
+    if (this.slot < 0) return;
+    guardRuntime().disarm(this);
+    this.slot = -1;
   }
 
   openResources(): { type: string; description: string }[] {
@@ -61,7 +61,7 @@ class Guard implements HangGuard, GuardRecord {
   }
 
   dumpNow(): DumpResult | undefined {
-    return this.#armed ? guardRuntime().dumpNow(this.#armed) : this.dump;
+    return this.slot < 0 ? this.dump : guardRuntime().dumpNow(this);
   }
 
   [Symbol.dispose](): void {
@@ -87,7 +87,8 @@ export function armHangDump(secondsOrOptions: number | HangDumpOptions): HangGua
   const engine = otherEngine();
   if (engine) return engine.armHangDump(secondsOrOptions);
   const options = resolveOptions(secondsOrOptions);
-  return new Guard(options, options.label === undefined ? captureStack(armHangDump) : undefined);
+  const site = options.label === undefined ? captureStack(armHangDump) : undefined;
+  return new Guard(options.budgetMs, options, site, options.label ?? '', '', '');
 }
 
 /** The runtime this thread runs when it is another copy of this code (see engine.ts). */
@@ -100,14 +101,19 @@ function otherEngine(): Engine | undefined {
  * For runner adapters, which resolve their options once and arm a guard or two per test: arms one
  * from options already validated (`budgetMs` from `budgetOfTimeout`), with its site captured
  * elsewhere (where the test or hook was defined), so that a WAITING dump points at the user's code.
+ * The label may come in parts (`label`, then `name` and `step`), which are written apart: see
+ * `DeadlineTable.arm`. Strings, not an object: an object per arm costs a worker's cold code more
+ * than the rest of arming's bookkeeping.
  */
 export function armForRunner(
   budgetMs: number,
-  label: string | LabelParts,
+  label: string,
   site: CapturedStack | undefined,
-  { path, onBlocked, exitCode, promises }: RunnerOptions = DEFAULTS,
+  options: RunnerOptions = DEFAULTS,
+  name = '',
+  step = '',
 ): HangGuard {
-  return new Guard({ budgetMs, label, path, onBlocked, exitCode, promises }, site);
+  return new Guard(budgetMs, options, site, label, name, step);
 }
 
 /**
@@ -132,11 +138,10 @@ export function dumpOnHang<F extends (...args: never[]) => unknown>(
     throw invalidOption(TypeError, `Expected a function to guard, got ${describeValue(fn)}.`);
   }
   const label = options.label ?? (fn.name || undefined);
-  const resolved = { ...options, label };
   // Captured once, where the wrapper is made (usually the test's definition), not at every call.
   const site = captureStack(dumpOnHang);
   const wrapper = function (this: unknown, ...args: unknown[]): unknown {
-    const guard = new Guard(resolved, site);
+    const guard = new Guard(options.budgetMs, options, site, label ?? '', '', '');
     // A function that declares a callback parameter (Jest's `done`, node:test's second argument)
     // and returns no promise signals its completion by calling it.
     if (!args.some((arg, index) => typeof arg === 'function' && index < fn.length)) {

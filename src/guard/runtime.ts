@@ -4,7 +4,7 @@ import { toEpoch } from '../clock.js';
 import type { FinishedTest } from '../dump/model.js';
 import type { DumpResult } from '../dump/result.js';
 import { removeLatest } from '../latest.js';
-import type { ResolvedOptions } from '../options.js';
+import type { RunnerOptions } from '../options.js';
 import { unwatchPromises, watchPromises } from '../resources/promises.js';
 import { startTracking } from '../resources/tracker.js';
 import type { CapturedStack } from '../stack/capture.js';
@@ -42,12 +42,11 @@ const TIMEOUT_PROTOTYPE = (() => {
   return Object.getPrototypeOf(timer) as object;
 })();
 
-/** A guard's thread-side record: what shared memory cannot hold. */
-export interface GuardRecord {
+/** A guard's thread-side record: what shared memory cannot hold, and the slot it is armed in. */
+export interface GuardRecord extends Armed {
   readonly site: CapturedStack | undefined;
   /** Unique on this thread: marks the resources created while this guard was the current one. */
   id: number;
-  generation: number;
   dump: DumpResult | undefined;
   /** Armed with `promises: true`: its pending promises are tracked. */
   promises?: boolean;
@@ -122,27 +121,34 @@ class GuardRuntime {
     probe.ownCallbacks.push(this.#client.heartbeat);
   }
 
-  arm(options: ResolvedOptions, record: GuardRecord): Armed {
-    const armed = this.#client.arm(options);
-    record.generation = armed.generation;
+  /** Arms `record` (which gets its slot, generation and id) for `budgetMs`; the label as `DeadlineTable.arm` takes it. */
+  arm(
+    budgetMs: number,
+    options: RunnerOptions,
+    record: GuardRecord,
+    prefix: string,
+    name: string,
+    suffix: string,
+  ): void {
+    this.#client.arm(budgetMs, options, record, prefix, name, suffix);
     record.id = ++this.#guards;
-    this.#records[armed.slot] = record;
+    this.#records[record.slot] = record;
     this.#armed.push(record);
     if (options.promises) {
       record.promises = true;
       watchPromises(this.#currentGuard);
     }
-    return armed;
   }
 
-  disarm(armed: Armed): void {
-    const record = this.#record(armed.slot, armed.generation);
-    if (record) {
-      this.#records[armed.slot] = undefined;
+  /** Disarms a record armed by `arm`; its slot may be armed again at once. */
+  disarm(record: GuardRecord): void {
+    const { slot, generation } = record;
+    if (this.#records[slot] === record) {
+      this.#records[slot] = undefined;
       removeLatest(this.#armed, record);
       this.#stopWatchingPromises(record);
     }
-    this.#client.disarm(armed);
+    this.#client.disarm(slot, generation);
   }
 
   /** See `WatchdogClient.everyHeartbeat`. */

@@ -1,6 +1,6 @@
 import type { RunnerTask, RunnerTestFile } from 'vitest';
 import type { FinishedTest } from '../dump/model.js';
-import { labelOf } from './labels.js';
+import { labelName, labelPrefix } from './labels.js';
 
 /**
  * The tests of `file` that passed or were skipped since `sinceEpoch`, named as dump labels name them.
@@ -21,9 +21,8 @@ export function finishedTestsOf(file: RunnerTestFile, sinceEpoch: number): Finis
     if (task.type !== 'test' || (state !== 'pass' && state !== 'skip')) return;
     // A test skipped by its mode never started (no start time): Vitest knows it from the collection.
     if (result?.startTime === undefined || result.startTime + (result.duration ?? 0) < sinceEpoch) return;
-    const { prefix, name, suffix } = labelOf(task);
     finished.push({
-      name: `${prefix}${name}${suffix}`,
+      name: `${labelPrefix(task)}${labelName(task)}`,
       state,
       ...(result.duration === undefined ? {} : { durationMs: Math.round(result.duration) }),
     });

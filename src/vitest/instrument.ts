@@ -4,12 +4,11 @@ import { armForRunner, type HangGuard } from '../guard/api.js';
 import { reportFinishedTests } from '../guard/runtime.js';
 import { whenSettled } from '../guard/settle.js';
 import { budgetOfTimeout, DEFAULTS, type RunnerOptions } from '../options.js';
-import type { LabelParts } from '../watchdog/deadline-table.js';
 import type { TestContext } from './annotate.js';
 import { runConcurrentTestsApart, setRunningGuard } from './concurrent.js';
 import type { AtFileEnd } from './file-turns.js';
 import { finishedTestsOf } from './finished-tests.js';
-import { type HookKind, labelOf } from './labels.js';
+import { type HookKind, labelName, labelPrefix, labelStep } from './labels.js';
 import { recordOpenAtEnd } from './open-at-end.js';
 import { LEFTOVERS_META, type WorkerOptions } from './options.js';
 import { armFromRunner, type TestTurns } from './run-task.js';
@@ -78,9 +77,10 @@ export function instrumentFile(file: RunnerTestFile, instrument: InstrumentConte
 function guardRunDeadline(file: RunnerTestFile, context: FileContext): void {
   const { options } = context;
   const remainingMs = options.runDeadlineAt === undefined ? undefined : options.runDeadlineAt - Date.now();
-  if (remainingMs === undefined || remainingMs <= 0) return;
-  const guard = armFor(`${file.name} [run deadline]`, remainingMs, context);
-  if (guard) context.atEnd(file, () => guard.disarm());
+  const budgetMs = remainingMs === undefined ? undefined : budgetOfTimeout(remainingMs);
+  if (budgetMs === undefined) return;
+  const guard = armForRunner(budgetMs, `${file.name} [run deadline]`, undefined, context.runner);
+  context.atEnd(file, () => guard.disarm());
 }
 
 /**
@@ -118,7 +118,12 @@ function guardTests(suite: Suite, hooks: Hooks, context: FileContext): void {
   const apart = runConcurrentTestsApart(suite, hooks);
   const turns: TestTurns = {
     arm(test) {
-      const guard = armFor(labelOf(test), options.budgetMs ?? test.timeout ?? settings.testTimeout, context);
+      const guard = armFor(
+        test,
+        undefined,
+        options.budgetMs ?? test.timeout ?? settings.testTimeout,
+        context,
+      );
       if (guard && apart) setRunningGuard(guard);
       return guard;
     },
@@ -196,7 +201,7 @@ function wrapHook(kind: HookKind, hook: Fn, owner: Suite | RunnerTestCase, conte
     // beforeEach/afterEach receive the test's context: name the test the hook runs for.
     const testContext = args[0] as TestContext | undefined;
     const forTest = testContext?.task?.type === 'test' ? testContext.task : undefined;
-    const guard = armFor(labelOf(forTest ?? owner, kind), budgetMs, context);
+    const guard = armFor(forTest ?? owner, kind, budgetMs, context);
     if (!guard) return hook.apply(this, args);
     const forContext = forTest ? testContext : undefined;
     // Vitest rejects a hook's call at its timeout (3.2, 4, 5): the dump is taken at that rejection.
@@ -213,14 +218,19 @@ function wrapHook(kind: HookKind, hook: Fn, owner: Suite | RunnerTestCase, conte
   return copyMarks(wrapped, hook);
 }
 
-/** A guard for a test or hook, or none when its timeout means "no timeout" (see `budgetOfTimeout`). */
+/**
+ * A guard for a test, or for a hook (`kind`) of a suite or of the test it runs for; none when its
+ * timeout means "no timeout" (see `budgetOfTimeout`).
+ */
 function armFor(
-  label: string | LabelParts,
+  owner: RunnerTestCase | Suite,
+  kind: HookKind | undefined,
   timeoutMs: number,
   { runner }: FileContext,
 ): HangGuard | undefined {
   const budgetMs = budgetOfTimeout(timeoutMs);
-  return budgetMs === undefined ? undefined : armForRunner(budgetMs, label, undefined, runner);
+  if (budgetMs === undefined) return undefined;
+  return armForRunner(budgetMs, labelPrefix(owner), undefined, runner, labelName(owner), labelStep(kind));
 }
 
 /** Marks one of hangdump's own hooks, so that it is never wrapped itself. */

@@ -1,5 +1,4 @@
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest';
-import type { LabelParts } from '../watchdog/deadline-table.js';
 
 const HOOK_KINDS = [
   'beforeAll',
@@ -22,13 +21,22 @@ const STEPS = Object.fromEntries(HOOK_KINDS.map((kind) => [kind, ` [${kind}]`]))
  * The label of a test (`file > describe > test`, and which retry or repeat this is), or of a hook
  * (that of its suite, or of the test it runs for, then ` [beforeEach]`), as Vitest's reporters write
  * names. The file comes first so that a dump names its file even when the worker that wrote it was
- * ended. In parts, which the deadline table encodes apart (see `LabelParts`): arming a test's steps
- * builds no string.
+ * ended. In three parts, which the deadline table writes apart (see `DeadlineTable.arm`): arming a
+ * test's steps builds no string. This is the first: the path of a test's suite and ` > `, or a
+ * suite's own path.
  */
-export function labelOf(owner: RunnerTestCase | Suite, kind?: HookKind): LabelParts {
-  const suffix = kind === undefined ? '' : STEPS[kind];
-  if (owner.type !== 'test') return { prefix: path(owner), name: '', suffix };
-  return { prefix: prefixOf(owner.suite ?? owner.file), name: attemptName(owner), suffix };
+export function labelPrefix(owner: RunnerTestCase | Suite): string {
+  return owner.type === 'test' ? prefixOf(owner.suite ?? owner.file) : path(owner);
+}
+
+/** The label's second part (see `labelPrefix`): a test's name and attempt; none for a suite. */
+export function labelName(owner: RunnerTestCase | Suite): string {
+  return owner.type === 'test' ? attemptName(owner) : '';
+}
+
+/** The label's third part (see `labelPrefix`): the hook's kind; none for a test's own body. */
+export function labelStep(kind: HookKind | undefined): string {
+  return kind === undefined ? '' : STEPS[kind];
 }
 
 function attemptName(test: RunnerTestCase): string {

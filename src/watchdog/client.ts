@@ -2,10 +2,9 @@ import type { Worker } from 'node:worker_threads';
 import { now, setInterval, timeOrigin } from '../clock.js';
 import type { ProcessFacts } from '../dump/model.js';
 import type { DumpResult } from '../dump/result.js';
-import type { ResolvedOptions } from '../options.js';
 import { writeStderr } from '../stderr.js';
 import { kernelThreadId } from '../thread.js';
-import { DeadlineTable } from './deadline-table.js';
+import { DeadlineTable, type SlotPolicy } from './deadline-table.js';
 import { TableMirror } from './mirror.js';
 import {
   BUSY_HOLD_MS,
@@ -28,7 +27,7 @@ export interface WatchdogHandlers {
   onBlocked(slot: number, generation: number, result: DumpResult): void;
 }
 
-/** An armed slot. */
+/** An armed slot: set by `arm`. */
 export interface Armed {
   slot: number;
   generation: number;
@@ -85,25 +84,44 @@ export class WatchdogClient {
     if (!this.#mirror) this.#startThread();
   }
 
-  /** Arms a slot: a few shared-memory writes, and a wake-up only when this deadline comes first. */
-  arm(options: ResolvedOptions): Armed {
+  /**
+   * Arms a slot for `armed`, whose slot and generation it sets: a few shared-memory writes, and a
+   * wake-up only when this deadline comes first. The label in parts, as `DeadlineTable.arm` takes it.
+   */
+  arm(
+    budgetMs: number,
+    policy: SlotPolicy,
+    armed: Armed,
+    prefix: string,
+    name: string,
+    suffix: string,
+  ): void {
     const slot = this.#free.pop() ?? this.#grow();
     const armedAt = now();
-    const deadline = Math.ceil(armedAt + options.budgetMs);
-    const generation = this.table.arm(slot, deadline, Math.floor(armedAt), options);
+    const deadline = Math.ceil(armedAt + budgetMs);
+    armed.slot = slot;
+    armed.generation = this.table.arm(
+      slot,
+      deadline,
+      Math.floor(armedAt),
+      budgetMs,
+      policy,
+      prefix,
+      name,
+      suffix,
+    );
     const control = this.table.control;
     const grown = slot >= Atomics.load(control, Control.HIGH_WATER);
     if (grown) Atomics.store(control, Control.HIGH_WATER, slot + 1);
     if (this.#mirror) {
-      this.#mirrorSlot(this.#mirror, slot, options.path, grown);
+      this.#mirrorSlot(this.#mirror, slot, policy.path, grown);
     } else if (deadline < Atomics.load(control, Control.NEXT_WAKE)) {
       Atomics.add(control, Control.WAKE, 1);
       Atomics.notify(control, Control.WAKE);
     }
-    return { slot, generation };
   }
 
-  disarm({ slot, generation }: Armed): void {
+  disarm(slot: number, generation: number): void {
     this.table.disarm(slot, generation);
     this.#mirror?.freed(slot);
     this.#free.push(slot);

@@ -13,25 +13,10 @@ export interface SlotConfig {
   path: string | undefined;
 }
 
-/**
- * A label in three parts, as a runner arms the steps of a test: the path of its suite
- * (`file > describe > `), the test's name, the step (` [beforeEach]`, or none for the test's own
- * body). A slot encodes a part only when it differs from the part it holds, and the runner hands the
- * same strings over again (its suite's path, its test's name, a constant per step): the test after
- * its `beforeEach` costs no encoding, and the next test only its own name.
- */
-export interface LabelParts {
-  readonly prefix: string;
-  readonly name: string;
-  readonly suffix: string;
-}
-
-/** What an armer writes into a slot, besides its deadline and the moment it was armed. */
-export interface SlotInput {
-  budgetMs: number;
+/** What an armer writes into a slot besides its deadline, budget, moment and label: the guard's policy. */
+export interface SlotPolicy {
   onBlocked: OnBlocked;
   exitCode: number;
-  label: string | LabelParts | undefined;
   path: string | undefined;
 }
 
@@ -74,12 +59,8 @@ function decode(bytes: Uint8Array): string {
   return decoder.decode(bytes);
 }
 
-/** Writes `label` into the slot, the parts it does not hold already, and returns its length in bytes. */
-function encodeLabel(view: SlotView, label: string | LabelParts): number {
-  const parts = typeof label === 'string' ? undefined : label;
-  const prefix = parts ? parts.prefix : (label as string);
-  const name = parts ? parts.name : '';
-  const suffix = parts ? parts.suffix : '';
+/** Writes a label into the slot, the parts it does not hold already, and returns its length in bytes. */
+function encodeLabel(view: SlotView, prefix: string, name: string, suffix: string): number {
   if (view.prefix !== prefix) {
     view.prefix = prefix;
     view.prefixEnd = encodeAt(view.labelBytes, 0, prefix);
@@ -98,25 +79,42 @@ function encodeLabel(view: SlotView, label: string | LabelParts): number {
 }
 
 /**
- * Encodes `text` as UTF-8 into `bytes` at `offset`, and returns where it ends; or, when it did not
+ * The UTF-8 bytes of label parts, kept: a runner hands the same strings over again (its suite's
+ * path, the step's kind, a test's name for each of its steps), and in a worker's cold code encoding
+ * a part costs about 500 instructions a character, where copying its bytes costs a few hundred in
+ * all. Cleared when full, for labels that never repeat.
+ */
+const encodedParts = new Map<string, Uint8Array>();
+const MAX_ENCODED_PARTS = 1024;
+
+function bytesOf(text: string): Uint8Array {
+  let bytes = encodedParts.get(text);
+  if (bytes === undefined) {
+    if (encodedParts.size >= MAX_ENCODED_PARTS) encodedParts.clear();
+    bytes = encoder.encode(text);
+    encodedParts.set(text, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * Writes `text` as UTF-8 into `bytes` at `offset`, and returns where it ends; or, when it did not
  * fit whole (cut at a character), `~end`: then so do the parts after it, which are not written
- * (`offset` is such a `~end`). ASCII, the common case, is copied here: `TextEncoder.encodeInto` is a
- * call into C++ that costs, between a runner's steps (caches cold), more than the rest of an arm.
+ * (`offset` is such a `~end`).
  */
 function encodeAt(bytes: Uint8Array, offset: number, text: string): number {
   if (offset < 0) return offset;
-  const end = Math.min(bytes.length, offset + text.length);
-  let at = offset;
-  for (; at < end; at++) {
-    const code = text.charCodeAt(at - offset);
-    if (code > 0x7f) break;
-    bytes[at] = code;
+  const encoded = bytesOf(text);
+  const room = bytes.length - offset;
+  if (encoded.length <= room) {
+    bytes.set(encoded, offset);
+    return offset + encoded.length;
   }
-  const rest = text.length - (at - offset);
-  if (rest === 0) return at;
-  if (at === bytes.length) return ~at;
-  const { read, written } = encoder.encodeInto(text.slice(at - offset), bytes.subarray(at));
-  return read === rest ? at + written : ~(at + written);
+  // Not inside a character: back to the first byte of the one that does not fit.
+  let cut = room;
+  while (cut > 0 && ((encoded[cut] as number) & 0xc0) === 0x80) cut--;
+  bytes.set(encoded.subarray(0, cut), offset);
+  return ~(offset + cut);
 }
 
 /**
@@ -142,21 +140,39 @@ export class DeadlineTable {
     return this.#pages.length * SLOTS_PER_PAGE;
   }
 
-  /** Writes a guard into `slot` and returns its generation. The deadline is stored last. */
-  arm(slot: number, deadline: number, armedAt: number, input: SlotInput): number {
+  /**
+   * Writes a guard into `slot` and returns its generation. The deadline is stored last. Scalars
+   * rather than objects: arming runs twice per test, in a worker whose code has barely warmed up.
+   *
+   * The label comes in three parts, as a runner arms the steps of a test: the path of its suite
+   * (`file > describe > `), the test's name, the step (` [beforeEach]`, or none for the test's own
+   * body); any other label is a prefix alone. A slot writes a part only when it differs from the part
+   * it holds, and the runner hands the same strings over again (its suite's path, its test's name, a
+   * constant per step): the test after its `beforeEach` writes no label, the next test its name.
+   */
+  arm(
+    slot: number,
+    deadline: number,
+    armedAt: number,
+    budgetMs: number,
+    { onBlocked, exitCode, path }: SlotPolicy,
+    prefix: string,
+    name: string,
+    suffix: string,
+  ): number {
     const view = this.#view(slot);
     const { words, base } = view;
     const generation = (words[base + Slot.GENERATION] as number) + 1;
-    words[base + Slot.BUDGET_MS] = input.budgetMs;
-    words[base + Slot.POLICY] = (input.onBlocked === 'continue' ? 1 : 0) | (input.exitCode << 8);
+    words[base + Slot.BUDGET_MS] = budgetMs;
+    words[base + Slot.POLICY] = (onBlocked === 'continue' ? 1 : 0) | (exitCode << 8);
     words[base + Slot.ARMED_AT] = armedAt;
     // Strings are encoded only when they differ from what the slot holds: a runner re-arms the same
     // slot test after test, often with the same path.
-    words[base + Slot.LABEL_BYTES] = encodeLabel(view, input.label ?? '');
-    if (view.path !== input.path) {
-      view.path = input.path;
+    words[base + Slot.LABEL_BYTES] = encodeLabel(view, prefix, name, suffix);
+    if (view.path !== path) {
+      view.path = path;
       words[base + Slot.PATH_BYTES] =
-        input.path === undefined ? -1 : encoder.encodeInto(input.path, view.pathBytes).written;
+        path === undefined ? -1 : encoder.encodeInto(path, view.pathBytes).written;
     }
     Atomics.store(words, base + Slot.GENERATION, generation);
     Atomics.store(words, base + Slot.DEADLINE, deadline);

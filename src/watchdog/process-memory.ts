@@ -12,8 +12,8 @@ export interface ProcessRegion {
   magic: Buffer;
 }
 
-/** An anonymous private mapping that may be read and written: where a WebAssembly memory lives. */
-const ANONYMOUS_RW = /^([0-9a-f]+)-([0-9a-f]+) rw-p 00000000 00:00 0\s*$/;
+/** Anonymous private mappings that may be read and written: where a WebAssembly memory lives. */
+const ANONYMOUS_RW = /^([0-9a-f]+)-([0-9a-f]+) rw-p 00000000 00:00 0 *$/gm;
 
 /**
  * Finds, in the memory of process `pid`, the region of `bytes` bytes marked by `magic` (hex, at
@@ -31,9 +31,8 @@ export function findRegion(pid: number, magic: string, bytes: number): ProcessRe
     const expected = Buffer.from(magic, 'hex');
     const found = Buffer.alloc(MAGIC_BYTES);
     const candidates: number[] = [];
-    for (const line of maps.split('\n')) {
-      const mapping = ANONYMOUS_RW.exec(line);
-      if (!mapping) continue;
+    // One pass over the whole listing: it runs for every worker of a run.
+    for (const mapping of maps.matchAll(ANONYMOUS_RW)) {
       const start = Number.parseInt(mapping[1] as string, 16);
       const end = Number.parseInt(mapping[2] as string, 16);
       const size = end - start;

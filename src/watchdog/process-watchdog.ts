@@ -15,6 +15,12 @@ const DIR_PREFIX = 'hangdump-';
 const DIR_NAME = new RegExp(`^${DIR_PREFIX}(\\d+)-`);
 /** How often the mirrors are read: a few small files from memory, a few times a second. */
 const POLL_MS = 100;
+/**
+ * Polls between two listings of the directory. Newcomers announce themselves through `fs.watch`
+ * (see `#lookSoon`), so the listing only catches what it missed and the workers that withdrew; a
+ * listing at every poll cost the runner's main process more than reading the tables did.
+ */
+const LIST_EVERY = 10;
 /** Grace after a WAITING request that was not taken, as the watchdog thread gives it. */
 const WAITING_GRACE_MS = 500;
 
@@ -40,6 +46,7 @@ export class ProcessWatchdog {
   /** Guards dumped already, as `name:slot:generation`. */
   readonly #done = new Set<string>();
   readonly #close = (): void => this.close();
+  #polls = 0;
 
   constructor() {
     const parent = memoryBackedDir();
@@ -78,25 +85,31 @@ export class ProcessWatchdog {
   }
 
   #poll(): void {
-    const names = listMirrors(this.dir);
-    // A worker that withdrew (its mirror failed): forgotten, in case its pid comes back as another.
-    for (const [known, watched] of this.#watched) if (!names.includes(known)) this.#forget(watched);
-    for (const name of names) {
-      if (this.#busy.has(name)) continue;
-      const watched = this.#watched.get(name) ?? this.#watch(name);
-      if (!watched) continue;
-      if (!alive(watched.info.process.pid)) {
-        removeMirror(this.dir, name);
-        this.#forget(watched);
-        continue;
-      }
+    if (!this.#announcements || this.#polls++ % LIST_EVERY === 0) this.#list();
+    for (const watched of this.#watched.values()) {
+      if (this.#busy.has(watched.name)) continue;
       const now = clockOf(watched.info)();
       // A loop that turned lately holds no BLOCKED guard (see `classify`): its slots are not read.
       const table = watched.read((heartbeat) => now - heartbeat > FRESH_HEARTBEAT_MS);
+      // Only a worker whose loop stands still may be gone: a live one is not asked.
+      const stale = !table || now - Atomics.load(table.control, Control.HEARTBEAT) > FRESH_HEARTBEAT_MS;
+      if (stale && !alive(watched.info.process.pid)) {
+        removeMirror(this.dir, watched.name);
+        this.#forget(watched);
+        continue;
+      }
       if (!table) continue;
-      const blocked = this.#findBlocked(name, table, now);
+      const blocked = this.#findBlocked(watched.name, table, now);
       if (blocked.length > 0) void this.#dump(watched, blocked);
     }
+  }
+
+  /** Lists the directory: watches the workers not known yet, forgets those that withdrew. */
+  #list(): void {
+    const names = listMirrors(this.dir);
+    // A worker that withdrew (its mirror failed): forgotten, in case its pid comes back as another.
+    for (const [known, watched] of this.#watched) if (!names.includes(known)) this.#forget(watched);
+    for (const name of names) if (!this.#watched.has(name)) this.#watch(name);
   }
 
   #watch(name: string): WatchedTable | undefined {

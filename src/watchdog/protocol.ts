@@ -6,43 +6,43 @@ import type { DumpResult } from '../dump/result.js';
  */
 
 /** Words of the control block (an `Int32Array` at the start of the table's shared memory). */
-export const Control = {
+export enum Control {
   /** Bumped and notified when the watchdog must re-read the table sooner than it planned. */
-  WAKE: 0,
+  WAKE = 0,
   /** The deadline the watchdog sleeps towards; armers notify only when theirs is earlier. */
-  NEXT_WAKE: 1,
+  NEXT_WAKE = 1,
   /** The guarded thread's clock when its event loop last turned (heartbeat). */
-  HEARTBEAT: 2,
+  HEARTBEAT = 2,
   /** How many slots are in use or were, so the watchdog scans no further. */
-  HIGH_WATER: 3,
-  WORDS: 4,
-} as const;
+  HIGH_WATER = 3,
+  WORDS = 4,
+}
 
 /** Word offsets inside one slot. */
-export const Slot = {
+export enum Slot {
   /** Deadline in guarded-thread milliseconds (> 0), or one of `State`. */
-  DEADLINE: 0,
+  DEADLINE = 0,
   /** Incremented on every arm, so a reader can tell one guard from the next in the same slot. */
-  GENERATION: 1,
-  BUDGET_MS: 2,
+  GENERATION = 1,
+  BUDGET_MS = 2,
   /** Bit 0: continue after BLOCKED; bits 8-15: exit code. */
-  POLICY: 3,
-  ARMED_AT: 4,
-  LABEL_BYTES: 5,
-  PATH_BYTES: 6,
-  WORDS: 8,
-} as const;
+  POLICY = 3,
+  ARMED_AT = 4,
+  LABEL_BYTES = 5,
+  PATH_BYTES = 6,
+  WORDS = 8,
+}
 
 /** Slot states other than a deadline (> 0). */
-export const State = {
-  FREE: 0,
+export enum State {
+  FREE = 0,
   /** The watchdog asked the guarded thread to take a WAITING dump. */
-  WAITING_SENT: -1,
+  WAITING_SENT = -1,
   /** A dump was taken; the guard stays armed until its owner disarms it. */
-  DUMPED: -2,
+  DUMPED = -2,
   /** The watchdog is taking a BLOCKED dump. */
-  BLOCKED: -3,
-} as const;
+  BLOCKED = -3,
+}
 /** Sleep "forever": the largest int32 deadline. */
 export const NO_DEADLINE = 0x7fffffff;
 
@@ -64,17 +64,17 @@ export const MAGIC_BYTES = 16;
 export const ANSWER_OFFSET = 32;
 
 /** How the watching process reads a guarded process's table. */
-export const Answer = {
+export enum Answer {
   /**
    * Not yet decided: the file is kept up to date, and the answer looked for (in memory at each arm,
    * in the file at each heartbeat).
    */
-  NONE: 0,
+  NONE = 0,
   /** It reads the table from the process's memory: the file need not be written any more. */
-  READS_MEMORY: 1,
+  READS_MEMORY = 1,
   /** It cannot (no /proc, not permitted): it reads the file. */
-  READS_FILE: 2,
-} as const;
+  READS_FILE = 2,
+}
 
 /** Heartbeat period of the guarded thread. */
 export const HEARTBEAT_MS = 50;
