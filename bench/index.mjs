@@ -8,6 +8,7 @@ import { benchLatency } from './latency.mjs';
 import { benchMemory } from './memory.mjs';
 import { benchTracking } from './tracking.mjs';
 import { benchVitestSuite } from './vitest-suite.mjs';
+import { benchVitestWorker } from './vitest-worker.mjs';
 
 const PARTS = {
   arm: benchArm,
@@ -16,6 +17,7 @@ const PARTS = {
   tracking: benchTracking,
   memory: benchMemory,
   vitest: benchVitestSuite,
+  worker: benchVitestWorker,
   jest: benchJestSuite,
 };
 

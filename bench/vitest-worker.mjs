@@ -1,0 +1,111 @@
+// One Vitest worker's instructions, counted by valgrind's callgrind, with and without the plugin: a
+// figure that other load on the machine does not move, for machines where `perf` cannot count (a VM
+// without a performance-monitoring unit, where the suite benchmarks have wall and CPU time only).
+// One file of 100 tests, so that one worker process runs it all; each case counted a few times (the
+// count of identical runs moves by about 0.2%: timers that fire, collections that fall elsewhere).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { median, projectWithHangdump, smallTests, table } from './lib.mjs';
+
+const ROOT = path.join(import.meta.dirname, '..');
+
+/**
+ * The main process runs each worker under callgrind: a preload points `process.execPath` (which
+ * Vitest forks) at a script that starts valgrind, and keeps Vitest from SIGKILLing a worker that
+ * takes longer than 500 ms to end (callgrind writes its counts as the process exits). The worker
+ * ends at Vitest's SIGTERM, through `process.reallyExit` so that callgrind sees an exit. V8 runs
+ * single-threaded with fixed seeds: its background threads' work is counted the same every time.
+ */
+function writeHarness(dir, out) {
+  const launcher = path.join(dir, 'callgrind-node.sh');
+  const workerPreload = path.join(dir, 'worker-preload.cjs');
+  fs.writeFileSync(workerPreload, "process.on('SIGTERM', () => process.reallyExit(0));\n");
+  fs.writeFileSync(
+    launcher,
+    `#!/bin/sh\nexec valgrind --tool=callgrind --smc-check=all-non-file --callgrind-out-file=${out}/callgrind.%p ${process.execPath} --require ${workerPreload} --single-threaded --random-seed=1 --hash-seed=1 "$@" 2>/dev/null\n`,
+    { mode: 0o755 },
+  );
+  const mainPreload = path.join(dir, 'main-preload.mjs');
+  fs.writeFileSync(
+    mainPreload,
+    `import { ChildProcess } from 'node:child_process';
+process.execPath = ${JSON.stringify(launcher)};
+const kill = ChildProcess.prototype.kill;
+ChildProcess.prototype.kill = function (signal) {
+  return signal === 'SIGKILL' ? true : kill.call(this, signal);
+};
+`,
+  );
+  return mainPreload;
+}
+
+/** The instructions of the one worker of a run of `config`; throws when the run fails. */
+function countWorker(dir, config, mainPreload, out) {
+  fs.rmSync(out, { recursive: true, force: true });
+  fs.mkdirSync(out);
+  const vitest = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
+  const run = spawnSync(process.execPath, ['--import', mainPreload, vitest, 'run', '--config', config], {
+    cwd: dir,
+    env: { ...process.env, CI: '1', FORCE_COLOR: '0' },
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`the run of ${config} failed:\n${run.stdout}\n${run.stderr}`);
+  const counts = fs.readdirSync(out).map((file) => {
+    const totals = /^totals: (\d+)$/m.exec(fs.readFileSync(path.join(out, file), 'utf8'));
+    return totals ? Number(totals[1]) : 0;
+  });
+  if (counts.length !== 1 || !(counts[0] > 0)) throw new Error(`expected one worker's counts, got ${counts}`);
+  return counts[0];
+}
+
+export function benchVitestWorker(rounds = 3) {
+  if (spawnSync('valgrind', ['--version']).status !== 0) {
+    console.log('\nOne Vitest worker under callgrind: skipped (valgrind is not installed)');
+    return;
+  }
+  const dir = path.join(import.meta.dirname, '.worker');
+  projectWithHangdump(dir, ['vitest', '@vitest', '@jridgewell']);
+  fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+  fs.writeFileSync(
+    path.join(dir, 'suite.test.ts'),
+    `import { beforeEach, describe, expect, test } from 'vitest';\n\n${smallTests('file', 100)}`,
+  );
+  const configs = {
+    'without hangdump': 'plain.config.mjs',
+    'with the plugin': 'hangdump.config.mjs',
+  };
+  const include = "test: { include: ['*.test.ts'] }";
+  fs.writeFileSync(path.join(dir, configs['without hangdump']), `export default { ${include} };\n`);
+  fs.writeFileSync(
+    path.join(dir, configs['with the plugin']),
+    `import { hangdump } from 'hangdump/vitest';\nexport default { plugins: [hangdump()], ${include} };\n`,
+  );
+  const out = path.join(dir, 'callgrind');
+  const mainPreload = writeHarness(dir, out);
+  try {
+    const counts = Object.fromEntries(Object.keys(configs).map((name) => [name, []]));
+    // A first run each, not counted: the plugin's first run writes the engine's code cache.
+    for (const config of Object.values(configs)) countWorker(dir, config, mainPreload, out);
+    for (let round = 0; round < rounds; round++) {
+      for (const [name, config] of Object.entries(configs)) {
+        counts[name].push(countWorker(dir, config, mainPreload, out));
+      }
+    }
+    const base = median(counts['without hangdump']);
+    const show = (count) => `${(count / 1e6).toFixed(1)} M`;
+    table(
+      `One Vitest 4 worker (a file of 100 tests), instructions under callgrind, median of ${rounds} runs`,
+      ['case', 'instructions', 'range', 'ratio', 'more per test'],
+      Object.entries(counts).map(([name, values]) => [
+        name,
+        show(median(values)),
+        `${show(Math.min(...values))}-${show(Math.max(...values))}`,
+        `${(median(values) / base).toFixed(4)}x`,
+        `${((median(values) - base) / 100 / 1000).toFixed(0)} K`,
+      ]),
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
