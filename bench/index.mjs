@@ -2,6 +2,7 @@
 // timed tests. Run on a quiet machine: other load skews the ratios.
 // `npm run bench -- jest exit` runs only the parts named.
 import { benchArm } from './arm.mjs';
+import { benchArmCold } from './arm-cold.mjs';
 import { benchExit } from './exit.mjs';
 import { benchJestSuite } from './jest-suite.mjs';
 import { benchLatency } from './latency.mjs';
@@ -12,6 +13,7 @@ import { benchVitestWorker } from './vitest-worker.mjs';
 
 const PARTS = {
   arm: benchArm,
+  cold: benchArmCold,
   latency: benchLatency,
   exit: benchExit,
   tracking: benchTracking,
