@@ -4,7 +4,7 @@
  * the array it returns), on a path that runs for every test.
  */
 export function removeLatest<T>(list: T[], item: T): void {
-  if (list.at(-1) === item) list.pop();
+  if (list[list.length - 1] === item) list.pop();
   else {
     const index = list.lastIndexOf(item);
     if (index >= 0) list.splice(index, 1);

@@ -146,7 +146,7 @@ class GuardRuntime {
     if (this.#records[slot] === record) {
       this.#records[slot] = undefined;
       removeLatest(this.#armed, record);
-      this.#stopWatchingPromises(record);
+      if (record.promises) this.#stopWatchingPromises(record);
     }
     this.#client.disarm(slot, generation);
   }

@@ -160,7 +160,7 @@ export class DeadlineTable {
     name: string,
     suffix: string,
   ): number {
-    const view = this.#view(slot);
+    const view = this.#views[slot] ?? this.#view(slot);
     const { words, base } = view;
     const generation = (words[base + Slot.GENERATION] as number) + 1;
     words[base + Slot.BUDGET_MS] = budgetMs;
@@ -181,7 +181,7 @@ export class DeadlineTable {
 
   /** Frees `slot` if it still holds `generation`. */
   disarm(slot: number, generation: number): void {
-    const { words, base } = this.#view(slot);
+    const { words, base } = this.#views[slot] ?? this.#view(slot);
     if (Atomics.load(words, base + Slot.GENERATION) === generation) {
       Atomics.store(words, base + Slot.DEADLINE, State.FREE);
     }

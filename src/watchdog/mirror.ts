@@ -138,7 +138,8 @@ export class TableMirror {
 
   /** An armed slot: its words and label, and its path when that changed. */
   writeSlot(table: DeadlineTable, slot: number, path: string | undefined): void {
-    if (this.#readsMemory()) return;
+    // The answer known already costs no call: this runs at every arm.
+    if (this.#answer === Answer.READS_MEMORY || this.#readsMemory()) return;
     const bytes = table.slotBytes(slot);
     const offset = HEADER_BYTES + slot * SLOT_BYTES;
     if (this.#paths[slot] !== path) {
@@ -151,7 +152,7 @@ export class TableMirror {
 
   /** A freed slot, written at the next heartbeat. */
   freed(slot: number): void {
-    if (this.#listed[slot] || this.#readsMemory()) return;
+    if (this.#answer === Answer.READS_MEMORY || this.#listed[slot] || this.#readsMemory()) return;
     this.#listed[slot] = true;
     this.#freed.push(slot);
   }
