@@ -23,7 +23,7 @@ function writeHarness(dir, out) {
   fs.writeFileSync(workerPreload, "process.on('SIGTERM', () => process.reallyExit(0));\n");
   fs.writeFileSync(
     launcher,
-    `#!/bin/sh\nexec valgrind --tool=callgrind --smc-check=all-non-file --callgrind-out-file=${out}/callgrind.%p ${process.execPath} --require ${workerPreload} --single-threaded --random-seed=1 --hash-seed=1 "$@" 2>/dev/null\n`,
+    `#!/bin/sh\nexec valgrind --tool=callgrind --smc-check=all-non-file '--callgrind-out-file=${out}/callgrind.%p' '${process.execPath}' --require '${workerPreload}' --single-threaded --random-seed=1 --hash-seed=1 "$@" 2>/dev/null\n`,
     { mode: 0o755 },
   );
   const mainPreload = path.join(dir, 'main-preload.mjs');
