@@ -82,12 +82,15 @@ function encodeLabel(view: SlotView, prefix: string, name: string, suffix: strin
  * The UTF-8 bytes of label parts, kept: a runner hands the same strings over again (its suite's
  * path, the step's kind, a test's name for each of its steps), and in a worker's cold code encoding
  * a part costs about 500 instructions a character, where copying its bytes costs a few hundred in
- * all. Cleared when full, for labels that never repeat.
+ * all. Cleared when full, for labels that never repeat; parts longer than a label's capacity are
+ * neither kept nor encoded whole.
  */
 const encodedParts = new Map<string, Uint8Array>();
-const MAX_ENCODED_PARTS = 1024;
+const MAX_ENCODED_PARTS = 256;
 
 function bytesOf(text: string): Uint8Array {
+  // Each character takes a byte at least: no more of a longer part can fit (a 10 MB label, say).
+  if (text.length > LABEL_CAPACITY) return encoder.encode(text.slice(0, LABEL_CAPACITY));
   let bytes = encodedParts.get(text);
   if (bytes === undefined) {
     if (encodedParts.size >= MAX_ENCODED_PARTS) encodedParts.clear();
@@ -106,13 +109,13 @@ function encodeAt(bytes: Uint8Array, offset: number, text: string): number {
   if (offset < 0) return offset;
   const encoded = bytesOf(text);
   const room = bytes.length - offset;
-  if (encoded.length <= room) {
+  if (encoded.length <= room && text.length <= LABEL_CAPACITY) {
     bytes.set(encoded, offset);
     return offset + encoded.length;
   }
   // Not inside a character: back to the first byte of the one that does not fit.
-  let cut = room;
-  while (cut > 0 && ((encoded[cut] as number) & 0xc0) === 0x80) cut--;
+  let cut = Math.min(room, encoded.length);
+  while (cut > 0 && cut < encoded.length && ((encoded[cut] as number) & 0xc0) === 0x80) cut--;
   bytes.set(encoded.subarray(0, cut), offset);
   return ~(offset + cut);
 }
