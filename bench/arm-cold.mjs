@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
-import { median, table } from './lib.mjs';
+import { CALLGRIND, callgrindTotal, median, STEADY_V8, table, valgrindAvailable } from './lib.mjs';
 
 const ROOT = path.join(import.meta.dirname, '..');
 const STEPS = 200;
@@ -58,7 +58,7 @@ globalThis.__done = () => {
 script.runInThisContext()(require, pathToFileURL(file).href);
 `;
 
-const NODE_FLAGS = ['--single-threaded', '--expose-gc', '--random-seed=1', '--hash-seed=1'];
+const NODE_FLAGS = [...STEADY_V8, '--expose-gc'];
 
 function countSteps(dir, runner, bundle) {
   const out = path.join(dir, 'callgrind');
@@ -67,8 +67,7 @@ function countSteps(dir, runner, bundle) {
   const run = spawnSync(
     'valgrind',
     [
-      '--tool=callgrind',
-      '--smc-check=all-non-file',
+      ...CALLGRIND,
       '--dump-before=getegid',
       `--callgrind-out-file=${out}/part`,
       process.execPath,
@@ -84,12 +83,11 @@ function countSteps(dir, runner, bundle) {
     .readdirSync(out)
     .map((file) => Number(file.split('.').at(-1)))
     .filter(Number.isInteger);
-  const last = fs.readFileSync(path.join(out, `part.${Math.max(...parts)}`), 'utf8');
-  return Number(/^totals: (\d+)$/m.exec(last)?.[1]);
+  return callgrindTotal(path.join(out, `part.${Math.max(...parts)}`));
 }
 
 export function benchArmCold(rounds = 3) {
-  if (process.platform !== 'linux' || spawnSync('valgrind', ['--version']).status !== 0) {
+  if (process.platform !== 'linux' || !valgrindAvailable()) {
     console.log("\nA runner's steps armed cold, under callgrind: skipped (needs Linux and valgrind)");
     return;
   }

@@ -55,6 +55,26 @@ function perfAvailable() {
   return perfWorks;
 }
 
+/** Whether valgrind is installed: the benchmarks that count instructions with callgrind need it. */
+export function valgrindAvailable() {
+  return spawnSync('valgrind', ['--version']).status === 0;
+}
+
+/** valgrind's callgrind, told that V8 writes and rewrites the code it runs. */
+export const CALLGRIND = ['--tool=callgrind', '--smc-check=all-non-file'];
+
+/**
+ * Node flags under which a process's instruction count repeats from one run to the next: V8's
+ * background threads' work done on the main thread, and fixed seeds.
+ */
+export const STEADY_V8 = ['--single-threaded', '--random-seed=1', '--hash-seed=1'];
+
+/** The instructions a callgrind output file counts (its `totals` line); 0 when it has none. */
+export function callgrindTotal(file) {
+  const totals = /^totals: (\d+)$/m.exec(fs.readFileSync(file, 'utf8'));
+  return totals ? Number(totals[1]) : 0;
+}
+
 /** Instructions per sample of `perf record`: few enough samples a second that the kernel drops none. */
 const SAMPLE_PERIOD = 5_000_000;
 /** How `perf` names a Node process at its exec. */

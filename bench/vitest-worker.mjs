@@ -6,7 +6,16 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { median, projectWithHangdump, smallTests, table } from './lib.mjs';
+import {
+  CALLGRIND,
+  callgrindTotal,
+  median,
+  projectWithHangdump,
+  STEADY_V8,
+  smallTests,
+  table,
+  valgrindAvailable,
+} from './lib.mjs';
 
 const ROOT = path.join(import.meta.dirname, '..');
 
@@ -23,7 +32,7 @@ function writeHarness(dir, out) {
   fs.writeFileSync(workerPreload, "process.on('SIGTERM', () => process.reallyExit(0));\n");
   fs.writeFileSync(
     launcher,
-    `#!/bin/sh\nexec valgrind --tool=callgrind --smc-check=all-non-file '--callgrind-out-file=${out}/callgrind.%p' '${process.execPath}' --require '${workerPreload}' --single-threaded --random-seed=1 --hash-seed=1 "$@" 2>/dev/null\n`,
+    `#!/bin/sh\nexec valgrind ${CALLGRIND.join(' ')} '--callgrind-out-file=${out}/callgrind.%p' '${process.execPath}' --require '${workerPreload}' ${STEADY_V8.join(' ')} "$@" 2>/dev/null\n`,
     { mode: 0o755 },
   );
   const mainPreload = path.join(dir, 'main-preload.mjs');
@@ -51,16 +60,13 @@ function countWorker(dir, config, mainPreload, out) {
     encoding: 'utf8',
   });
   if (run.status !== 0) throw new Error(`the run of ${config} failed:\n${run.stdout}\n${run.stderr}`);
-  const counts = fs.readdirSync(out).map((file) => {
-    const totals = /^totals: (\d+)$/m.exec(fs.readFileSync(path.join(out, file), 'utf8'));
-    return totals ? Number(totals[1]) : 0;
-  });
+  const counts = fs.readdirSync(out).map((file) => callgrindTotal(path.join(out, file)));
   if (counts.length !== 1 || !(counts[0] > 0)) throw new Error(`expected one worker's counts, got ${counts}`);
   return counts[0];
 }
 
 export function benchVitestWorker(rounds = 3) {
-  if (spawnSync('valgrind', ['--version']).status !== 0) {
+  if (!valgrindAvailable()) {
     console.log('\nOne Vitest worker under callgrind: skipped (valgrind is not installed)');
     return;
   }
