@@ -163,6 +163,7 @@ export class DeadlineTable {
     name: string,
     suffix: string,
   ): number {
+    // The view looked up here, not through `#view`: a call less at every arm (and disarm).
     const view = this.#views[slot] ?? this.#view(slot);
     const { words, base } = view;
     const generation = (words[base + Slot.GENERATION] as number) + 1;

@@ -89,11 +89,14 @@ export class ProcessWatchdog {
     for (const watched of this.#watched.values()) {
       if (this.#busy.has(watched.name)) continue;
       const now = clockOf(watched.info)();
+      const stale = (heartbeat: number): boolean => now - heartbeat > FRESH_HEARTBEAT_MS;
       // A loop that turned lately holds no BLOCKED guard (see `classify`): its slots are not read.
-      const table = watched.read((heartbeat) => now - heartbeat > FRESH_HEARTBEAT_MS);
+      const table = watched.read(stale);
       // Only a worker whose loop stands still may be gone: a live one is not asked.
-      const stale = !table || now - Atomics.load(table.control, Control.HEARTBEAT) > FRESH_HEARTBEAT_MS;
-      if (stale && !alive(watched.info.process.pid)) {
+      if (
+        (!table || stale(Atomics.load(table.control, Control.HEARTBEAT))) &&
+        !alive(watched.info.process.pid)
+      ) {
         removeMirror(this.dir, watched.name);
         this.#forget(watched);
         continue;
