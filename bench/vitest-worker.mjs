@@ -3,6 +3,8 @@
 // without a performance-monitoring unit, where the suite benchmarks have wall and CPU time only).
 // One file of 100 tests, so that one worker process runs it all; each case counted a few times (the
 // count of identical runs moves by about 0.2%: timers that fire, collections that fall elsewhere).
+// Split by phase: the test file calls `process.getegid()` at its first line and in a last
+// `afterAll`, and callgrind writes its counts so far before each call (`--dump-before=getegid`).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -32,7 +34,7 @@ function writeHarness(dir, out) {
   fs.writeFileSync(workerPreload, "process.on('SIGTERM', () => process.reallyExit(0));\n");
   fs.writeFileSync(
     launcher,
-    `#!/bin/sh\nexec valgrind ${CALLGRIND.join(' ')} '--callgrind-out-file=${out}/callgrind.%p' '${process.execPath}' --require '${workerPreload}' ${STEADY_V8.join(' ')} "$@" 2>/dev/null\n`,
+    `#!/bin/sh\nexec valgrind ${CALLGRIND.join(' ')} --dump-before=getegid '--callgrind-out-file=${out}/callgrind.%p' '${process.execPath}' --require '${workerPreload}' ${STEADY_V8.join(' ')} "$@" 2>/dev/null\n`,
     { mode: 0o755 },
   );
   const mainPreload = path.join(dir, 'main-preload.mjs');
@@ -49,7 +51,15 @@ ChildProcess.prototype.kill = function (signal) {
   return mainPreload;
 }
 
-/** The instructions of the one worker of a run of `config`; throws when the run fails. */
+/** How long the worker's last counts may take to be written once its run has ended. */
+const FINAL_COUNTS_MS = 10_000;
+
+/**
+ * The instructions of the one worker of a run of `config`, in all and by phase: `before` its test
+ * file's first line, `file` (the file's import and tests, to its last `afterAll`), and `after` (the
+ * worker's end). Node calls `getegid` itself as it starts: every part before the last two markers is
+ * `before`. Throws when the run fails.
+ */
 function countWorker(dir, config, mainPreload, out) {
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out);
@@ -60,9 +70,25 @@ function countWorker(dir, config, mainPreload, out) {
     encoding: 'utf8',
   });
   if (run.status !== 0) throw new Error(`the run of ${config} failed:\n${run.stdout}\n${run.stderr}`);
-  const counts = fs.readdirSync(out).map((file) => callgrindTotal(path.join(out, file)));
-  if (counts.length !== 1 || !(counts[0] > 0)) throw new Error(`expected one worker's counts, got ${counts}`);
-  return counts[0];
+  // The runner does not wait for its worker to exit: callgrind may still be writing its last part.
+  const waitUntil = Date.now() + FINAL_COUNTS_MS;
+  let files = fs.readdirSync(out);
+  while (!files.some((file) => /^callgrind\.\d+$/.test(file)) && Date.now() < waitUntil) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    files = fs.readdirSync(out);
+  }
+  const workers = new Set(files.map((file) => file.split('.')[1]));
+  if (workers.size !== 1) throw new Error(`expected one worker's counts, got ${files.join(', ')}`);
+  // callgrind.<pid>.<n> for each part that ended at a marker, in order; callgrind.<pid> for the last.
+  const parts = files
+    .map((file) => ({ index: Number(file.split('.')[2] ?? Number.POSITIVE_INFINITY), file }))
+    .sort((a, b) => a.index - b.index)
+    .map(({ file }) => callgrindTotal(path.join(out, file)));
+  if (parts.length < 3 || !parts.every((count) => count > 0))
+    throw new Error(`expected the worker's counts in parts, got ${parts}`);
+  const [file, after] = parts.slice(-2);
+  const before = parts.slice(0, -2).reduce((sum, count) => sum + count, 0);
+  return { total: before + file + after, before, file, after };
 }
 
 export function benchVitestWorker(rounds = 3) {
@@ -75,7 +101,7 @@ export function benchVitestWorker(rounds = 3) {
   fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
   fs.writeFileSync(
     path.join(dir, 'suite.test.ts'),
-    `import { beforeEach, describe, expect, test } from 'vitest';\n\n${smallTests('file', 100)}`,
+    `import { afterAll, beforeEach, describe, expect, test } from 'vitest';\n\nprocess.getegid();\n${smallTests('file', 100)}\nafterAll(() => {\n  process.getegid();\n});\n`,
   );
   const configs = {
     'without hangdump': 'plain.config.mjs',
@@ -98,18 +124,32 @@ export function benchVitestWorker(rounds = 3) {
         counts[name].push(countWorker(dir, config, mainPreload, out));
       }
     }
-    const base = median(counts['without hangdump']);
+    const medianOf = (name, phase) => median(counts[name].map((count) => count[phase]));
+    const base = medianOf('without hangdump', 'total');
     const show = (count) => `${(count / 1e6).toFixed(1)} M`;
+    // Each phase as the case's median, with what it adds to the run without hangdump.
+    const phase = (name, key) => {
+      const more = medianOf(name, key) - medianOf('without hangdump', key);
+      return name === 'without hangdump'
+        ? show(medianOf(name, key))
+        : `${show(medianOf(name, key))} (+${show(more)})`;
+    };
     table(
-      `One Vitest 4 worker (a file of 100 tests), instructions under callgrind, median of ${rounds} runs`,
-      ['case', 'instructions', 'range', 'ratio', 'more per test'],
-      Object.entries(counts).map(([name, values]) => [
-        name,
-        show(median(values)),
-        `${show(Math.min(...values))}-${show(Math.max(...values))}`,
-        `${(median(values) / base).toFixed(4)}x`,
-        `${((median(values) - base) / 100 / 1000).toFixed(0)} K`,
-      ]),
+      `One Vitest 4 worker (a file of 100 tests), instructions under callgrind, median of ${rounds} runs; by phase: to the test file's first line, the file (its import and tests), the worker's end`,
+      ['case', 'instructions', 'range', 'ratio', 'more per test', 'before the file', 'the file', 'after'],
+      Object.keys(counts).map((name) => {
+        const totals = counts[name].map((count) => count.total);
+        return [
+          name,
+          show(medianOf(name, 'total')),
+          `${show(Math.min(...totals))}-${show(Math.max(...totals))}`,
+          `${(medianOf(name, 'total') / base).toFixed(4)}x`,
+          `${((medianOf(name, 'total') - base) / 100 / 1000).toFixed(0)} K`,
+          phase(name, 'before'),
+          phase(name, 'file'),
+          phase(name, 'after'),
+        ];
+      }),
     );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
