@@ -4,59 +4,82 @@ import { setImmediate } from 'node:timers';
 const PENDING_START = Symbol.for('hangdump.vitest.pendingStart');
 
 type ImportFile = (this: unknown, filepath: string, source: string) => Promise<unknown>;
+type Invoke = (this: unknown, name: unknown, ...rest: unknown[]) => unknown;
 
 interface PendingStart {
   start: (() => Promise<void>) | undefined;
 }
 
 /**
- * Starts hangdump in a Vitest worker while the worker waits for its test file, rather than before it
- * asks for it. A setup file runs before Vitest imports the test file, and that import waits on the
- * main process (which transforms the file) for several milliseconds of a worker's life: hangdump's
- * start (loading the engine, the runtime) then costs the run's wall time nothing where it fits in
- * that wait. So the start is put after the current turn of the event loop (in which Vitest asks for
- * the file), and the runner's `importFile` is wrapped to start it before the file is collected in
- * any case: the file is always run under its guards.
+ * Starts hangdump in a Vitest worker while the worker waits for a module it asked Vitest's main
+ * process for, rather than before asking. A setup file runs before Vitest imports the next setup file
+ * or the test file, and each import waits on the main process, which transforms the module (a median
+ * of 35 ms for a test file, measured): hangdump's start (loading the engine, the runtime: about 4 ms)
+ * then costs the run's wall time nothing, where it would otherwise hold up the request. So the
+ * runner's `importFile` is wrapped: at the next import, the start is put after the module runner's
+ * request for the module (its transport's `fetchModule`), in the following turn of the event loop;
+ * and the import is not let resolve before the start has ended, in any case (a file is never run
+ * unguarded).
  *
- * The file is evaluated when the main process answers, a later turn than the start's, so what its
- * import creates is tracked as before. `prototype` is Vitest's `TestRunner.prototype`; false where it
- * has no `importFile` to wrap: the caller starts at once.
+ * The module is evaluated when the main process answers, a later turn than the start's, so what it
+ * creates as it is imported is tracked as before. `prototype` is Vitest's `TestRunner.prototype`;
+ * false where it has no `importFile` to wrap: the caller starts at once.
  */
 export function startWhileFetching(
   prototype: Record<string | symbol, unknown>,
   start: () => Promise<void>,
 ): boolean {
   if (typeof prototype.importFile !== 'function') return false;
-  let started: Promise<void> | undefined;
-  const once = (): Promise<void> => {
-    // A start that throws (an engine that cannot load) rejects, rather than throwing in a timer.
-    started ??= new Promise<void>((resolve) => resolve(start()));
-    return started;
-  };
   let pending = prototype[PENDING_START] as PendingStart | undefined;
   if (!pending) {
     pending = { start: undefined };
     Object.defineProperty(prototype, PENDING_START, { value: pending });
     wrapImportFile(prototype, pending);
   }
+  let started: Promise<void> | undefined;
   // A later file of the same worker (`isolate: false`) runs its setup, and so its own start, again.
-  pending.start = once;
-  // A failed start is reported by the file's import, below, as a failed setup file would be.
-  setImmediate(() => void once().catch(() => {}));
+  pending.start = () => {
+    // A start that throws (an engine that cannot load) rejects, rather than throwing in a timer.
+    started ??= new Promise<void>((resolve) => resolve(start()));
+    return started;
+  };
   return true;
 }
 
-/** Has the runner's `importFile` finish the pending start before the test file's collection goes on. */
+/** Has the runner's next `importFile` run the pending start while it fetches, and end it before resolving. */
 function wrapImportFile(prototype: Record<string | symbol, unknown>, pending: PendingStart): void {
   const importFile = prototype.importFile as ImportFile;
-  prototype.importFile = function importFileAfterStart(this: unknown, filepath: string, source: string) {
-    const imported = importFile.call(this, filepath, source);
+  prototype.importFile = function importFileWhileStarting(this: unknown, filepath: string, source: string) {
     const start = pending.start;
-    if (source !== 'collect' || !start) return imported;
+    if (!start) return importFile.call(this, filepath, source);
     pending.start = undefined;
-    return Promise.resolve(imported).then(async (module) => {
+    // A failed start is reported by the import below, as a failed setup file would be.
+    const begin = () => setImmediate(() => void start().catch(() => {}));
+    if (!afterFetchRequest(this, begin)) begin();
+    return Promise.resolve(importFile.call(this, filepath, source)).then(async (module) => {
       await start();
       return module;
     });
   };
+}
+
+/**
+ * Calls `then` once, just after the runner's module runner has asked the main process for a module
+ * (Vite's module runner transport, whose `invoke('fetchModule')` sends the request within the same
+ * turn). False where the runner has no such transport (a module runner of another kind).
+ */
+function afterFetchRequest(runner: unknown, then: () => void): boolean {
+  const transport = (runner as { moduleRunner?: { transport?: { invoke?: unknown } } } | undefined)
+    ?.moduleRunner?.transport;
+  const invoke = transport?.invoke;
+  if (!transport || typeof invoke !== 'function') return false;
+  transport.invoke = function invokeThenStart(this: unknown, name: unknown, ...rest: unknown[]) {
+    const result = (invoke as Invoke).call(this, name, ...rest);
+    if (name === 'fetchModule') {
+      transport.invoke = invoke;
+      then();
+    }
+    return result;
+  };
+  return true;
 }
