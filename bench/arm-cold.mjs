@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
-import { CALLGRIND, callgrindTotal, median, STEADY_V8, table, valgrindAvailable } from './lib.mjs';
+import { CALLGRIND, callgrindParts, median, STEADY_V8, table, valgrindAvailable } from './lib.mjs';
 
 const ROOT = path.join(import.meta.dirname, '..');
 const STEPS = 200;
@@ -79,11 +79,7 @@ function countSteps(dir, runner, bundle) {
   );
   if (run.status !== 0) throw new Error(`the counted run failed:\n${run.stderr}`);
   // The last part dumped before a getegid call is the loop's.
-  const parts = fs
-    .readdirSync(out)
-    .map((file) => Number(file.split('.').at(-1)))
-    .filter(Number.isInteger);
-  return callgrindTotal(path.join(out, `part.${Math.max(...parts)}`));
+  return callgrindParts(out, 'part').marked.at(-1);
 }
 
 export function benchArmCold(rounds = 3) {

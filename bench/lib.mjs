@@ -75,6 +75,27 @@ export function callgrindTotal(file) {
   return totals ? Number(totals[1]) : 0;
 }
 
+/**
+ * The counts of one process's callgrind run cut at markers (`--dump-before`), as written in `dir`
+ * under `name` (the `--callgrind-out-file`'s name): `marked`, each part that ended at a marker
+ * (`<name>.<n>`), in order; `rest`, from the last marker to the process's exit (`<name>`), undefined
+ * while it is not written.
+ */
+export function callgrindParts(dir, name) {
+  const marked = [];
+  let rest;
+  for (const file of fs.readdirSync(dir)) {
+    if (file === name) rest = callgrindTotal(path.join(dir, file));
+    else if (file.startsWith(`${name}.`)) {
+      marked.push({
+        index: Number(file.slice(name.length + 1)),
+        count: callgrindTotal(path.join(dir, file)),
+      });
+    }
+  }
+  return { marked: marked.sort((a, b) => a.index - b.index).map(({ count }) => count), rest };
+}
+
 /** Instructions per sample of `perf record`: few enough samples a second that the kernel drops none. */
 const SAMPLE_PERIOD = 5_000_000;
 /** How `perf` names a Node process at its exec. */

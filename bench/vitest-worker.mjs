@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   CALLGRIND,
-  callgrindTotal,
+  callgrindParts,
   median,
   projectWithHangdump,
   STEADY_V8,
@@ -79,15 +79,12 @@ function countWorker(dir, config, mainPreload, out) {
   }
   const workers = new Set(files.map((file) => file.split('.')[1]));
   if (workers.size !== 1) throw new Error(`expected one worker's counts, got ${files.join(', ')}`);
-  // callgrind.<pid>.<n> for each part that ended at a marker, in order; callgrind.<pid> for the last.
-  const parts = files
-    .map((file) => ({ index: Number(file.split('.')[2] ?? Number.POSITIVE_INFINITY), file }))
-    .sort((a, b) => a.index - b.index)
-    .map(({ file }) => callgrindTotal(path.join(out, file)));
+  const { marked, rest: after } = callgrindParts(out, `callgrind.${[...workers][0]}`);
+  const parts = [...marked, after];
   if (parts.length < 3 || !parts.every((count) => count > 0))
     throw new Error(`expected the worker's counts in parts, got ${parts}`);
-  const [file, after] = parts.slice(-2);
-  const before = parts.slice(0, -2).reduce((sum, count) => sum + count, 0);
+  const file = marked.at(-1);
+  const before = marked.slice(0, -1).reduce((sum, count) => sum + count, 0);
   return { total: before + file + after, before, file, after };
 }
 
