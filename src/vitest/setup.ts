@@ -21,7 +21,10 @@ if (config?.pool?.startsWith('vm')) {
   // that module would make it a chunk shared with the vm pools' import above, one more module for
   // each worker to load (1.1 M instructions, measured). Vitest 3.2 and 4.0, or a runner of the
   // project's own: started now, before the file is asked for.
-  const runner = (vitest as unknown as { TestRunner?: TestRunnerClass }).TestRunner;
-  const ownRunner = typeof config?.runner !== 'string' && typeof runner?.getTestFn === 'function';
-  if (!runner || !ownRunner || !startWhileFetching(runner.prototype, start)) await start();
+  const { TestRunner } = vitest as unknown as { TestRunner?: TestRunnerClass };
+  const runner =
+    typeof config?.runner !== 'string' && typeof TestRunner?.getTestFn === 'function'
+      ? TestRunner
+      : undefined;
+  if (!runner || !startWhileFetching(runner.prototype, start)) await start();
 }
