@@ -14,7 +14,7 @@ function tableWithReader() {
     table.arm(slot, 1e9, 0, 1000, { onBlocked: 'exit', exitCode: 1, path: undefined }, prefix, name, suffix);
   };
   const labelAt = (slot: number) => table.read(slot, table.generation(slot))?.label;
-  return { arm, labelAt };
+  return { table, arm, labelAt };
 }
 
 test("a runner's label parts read as one label, whichever parts the slot held before", () => {
@@ -42,7 +42,7 @@ test("a runner's label parts read as one label, whichever parts the slot held be
 });
 
 test('labels beyond ASCII are encoded as UTF-8, and a label too long for its slot is cut at a character', () => {
-  const { arm, labelAt } = tableWithReader();
+  const { table, arm, labelAt } = tableWithReader();
   arm(1, { prefix: 'ü.test.ts > ', name: 'naïve 🙂 test', suffix: ' [beforeEach]' });
   expect(labelAt(1)).toBe('ü.test.ts > naïve 🙂 test [beforeEach]');
   arm(1, { prefix: 'ü.test.ts > ', name: 'naïve 🙂 test', suffix: '' });
@@ -51,6 +51,10 @@ test('labels beyond ASCII are encoded as UTF-8, and a label too long for its slo
   const long = 'x'.repeat(LABEL_CAPACITY - 2);
   arm(2, { prefix: long, name: '🙂🙂', suffix: ' [afterEach]' });
   expect(labelAt(2)).toBe(long);
+  // An ASCII part with less room left than its length: cut too, and nothing after it.
+  arm(2, { prefix: long, name: 'abcd', suffix: 'e' });
+  expect(labelAt(2)).toBe(`${long}ab`);
+  expect(table.labelLength(2)).toBe(LABEL_CAPACITY);
   arm(2, { prefix: 'y'.repeat(LABEL_CAPACITY + 10), name: 'z', suffix: '' });
   expect(labelAt(2)).toBe('y'.repeat(LABEL_CAPACITY));
 });
