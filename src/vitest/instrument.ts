@@ -10,7 +10,7 @@ import type { AtFileEnd } from './file-turns.js';
 import { finishedTestsOf } from './finished-tests.js';
 import { type HookKind, labelName, labelPrefix, labelStep } from './labels.js';
 import { recordOpenAtEnd } from './open-at-end.js';
-import { LEFTOVERS_META, type WorkerOptions } from './options.js';
+import { LEFTOVER_TESTS_META, LEFTOVERS_META, type WorkerOptions } from './options.js';
 import { armFromRunner, type TestTurns } from './run-task.js';
 import { attemptTimeout } from './timeout-message.js';
 import { dumpOnTimeoutError, reportDump, watchTimeout } from './timeout-watch.js';
@@ -174,7 +174,10 @@ function guardTests(suite: Suite, hooks: Hooks, context: FileContext): void {
       if (!test || !guard) return;
       finished.delete(test);
       const open = test.result?.state === 'fail' ? [] : guard.openResources();
-      if (open.length > 0) (test.meta as Record<string, unknown>)[LEFTOVERS_META] = open;
+      if (open.length === 0) return;
+      (test.meta as Record<string, unknown>)[LEFTOVERS_META] = open;
+      const fileMeta = test.file.meta as Record<string, unknown>;
+      fileMeta[LEFTOVER_TESTS_META] = ((fileMeta[LEFTOVER_TESTS_META] as number | undefined) ?? 0) + 1;
     }),
   );
 }

@@ -7,7 +7,7 @@ import type { Reporter, TestModule, TestSpecification, Vitest } from 'vitest/nod
 import { relativePath } from '../dump/paths.js';
 import { runDumps, summarizeRun } from '../report/index.js';
 import { failBlockedTests } from './blocked-failure.js';
-import { LEFTOVERS_META, OPEN_AT_END_META, type OpenHandle } from './options.js';
+import { LEFTOVER_TESTS_META, LEFTOVERS_META, OPEN_AT_END_META, type OpenHandle } from './options.js';
 
 /** Options of the reporter. */
 export interface HangdumpReporterOptions {
@@ -100,6 +100,7 @@ function messages(error: unknown): string {
 /** Per file, what passing tests left open (with the plugin's `leftovers` option). */
 function reportLeftovers(modules: ReadonlyArray<TestModule>, log: (line: string) => void): void {
   for (const module of modules) {
+    if (!metaOf(module)?.[LEFTOVER_TESTS_META]) continue;
     const lines: string[] = [];
     for (const test of module.children.allTests()) {
       const open = (test.meta() as Record<string, unknown>)[LEFTOVERS_META] as
@@ -118,10 +119,7 @@ function reportLeftovers(modules: ReadonlyArray<TestModule>, log: (line: string)
 /** Per file, what it still held open after its last `afterAll`, and where each was created. */
 function reportOpenAtEnd(modules: ReadonlyArray<TestModule>, log: (line: string) => void): void {
   for (const module of modules) {
-    const meta = (module.meta?.() ?? (module as unknown as { task?: { meta?: object } }).task?.meta) as
-      | Record<string, unknown>
-      | undefined;
-    const open = meta?.[OPEN_AT_END_META] as OpenHandle[] | undefined;
+    const open = metaOf(module)?.[OPEN_AT_END_META] as OpenHandle[] | undefined;
     if (!open?.length) continue;
     log('');
     log(
@@ -131,6 +129,13 @@ function reportOpenAtEnd(modules: ReadonlyArray<TestModule>, log: (line: string)
       log(`  ${type} ${description}`.trimEnd() + (createdAt ? `, created at ${createdAt}` : ''));
     }
   }
+}
+
+/** A file's `meta`, which its worker sends with its results. */
+function metaOf(module: TestModule): Record<string, unknown> | undefined {
+  return (module.meta?.() ?? (module as unknown as { task?: { meta?: object } }).task?.meta) as
+    | Record<string, unknown>
+    | undefined;
 }
 
 function fileOf(module: TestModule): string {
