@@ -79,7 +79,8 @@ function encodeLabel(view: SlotView, prefix: string, name: string, suffix: strin
 }
 
 /**
- * The UTF-8 bytes of label parts that are not plain ASCII, kept: a runner hands the same strings
+ * The UTF-8 bytes of label parts that `encodeAt` does not copy as ASCII (those beyond ASCII, and
+ * those longer than the room left, which are cut), kept: a runner hands the same strings
  * over again (its suite's path, the step's kind), and in a worker's cold code `TextEncoder` costs
  * more than copying bytes it made before. Cleared when full, for labels that never repeat; parts
  * longer than a label's capacity are neither kept nor encoded whole.
