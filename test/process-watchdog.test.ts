@@ -5,7 +5,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { processFacts } from '../src/guard/facts.js';
 import { DeadlineTable } from '../src/watchdog/deadline-table.js';
-import { TableMirror } from '../src/watchdog/mirror.js';
+import { readMirrorInfo, TableMirror } from '../src/watchdog/mirror.js';
 import { closeRegion, findRegion, writeRegionAnswer } from '../src/watchdog/process-memory.js';
 import { Answer } from '../src/watchdog/protocol.js';
 import { allocateTable } from '../src/watchdog/table-memory.js';
@@ -143,6 +143,22 @@ test('a table that outgrows the memory the main process reads is read from its f
   expect(grown.stderr).not.toContain("the watchdog's table could not be written");
 });
 
+test('a table in memory announces where it is, and the watching process checks that address alone', () => {
+  const { findable } = allocateTable(true);
+  if (!findable) throw new Error('no findable memory here');
+  // Where a scan of the mappings finds it, as the watching process did before it was told.
+  const scanned = findRegion(process.pid, findable.magic, findable.bytes);
+  if (!scanned) throw new Error('the table was not found in memory');
+  closeRegion(scanned);
+  expect(findable.address).toBe(scanned.address);
+  const dir = tempDir();
+  TableMirror.create(dir, 'self-0', { probeId: 'p', timeOrigin: 0, process: processFacts() }, findable);
+  const { magic, bytes } = findable;
+  expect(readMirrorInfo(dir, 'self-0')?.memory).toEqual({ magic, bytes, address: scanned.address });
+  // Inside the same memory, but not where the magic is: nothing is searched beyond the address.
+  expect(findRegion(process.pid, magic, bytes, scanned.address + 4096)).toBeUndefined();
+});
+
 test('the answer written into a table found in memory stops the mirror file at the next arm', () => {
   const { control, firstPage, findable } = allocateTable(true);
   if (!findable) throw new Error('no findable memory here');
@@ -161,8 +177,8 @@ test('the answer written into a table found in memory stops the mirror file at t
   const file = () => fs.readFileSync(path.join(dir, 'self-0.table'), 'latin1');
   arm(0, 'before the answer');
   expect(file()).toContain('before the answer');
-  // What the watching process does, here on this process's own memory.
-  const region = findRegion(process.pid, findable.magic, findable.bytes);
+  // What the watching process does, here on this process's own memory, at the address announced.
+  const region = findRegion(process.pid, findable.magic, findable.bytes, findable.address);
   if (!region) throw new Error('the table was not found in memory');
   try {
     expect(writeRegionAnswer(region, Answer.READS_MEMORY)).toBe(true);

@@ -49,7 +49,7 @@ export interface MirrorInfo {
   /** The inspector's URL when it was already open (`--inspect`): no need to open it. */
   inspectorUrl?: string;
   /** Where to find the table in the process's memory, when it can be found there. */
-  memory?: { magic: string; bytes: number };
+  memory?: { magic: string; bytes: number; address?: number };
 }
 
 const INFO_SUFFIX = '.json';
@@ -95,7 +95,7 @@ export class TableMirror {
     const base = join(dir, name);
     const fd = openSync(`${base}${TABLE_SUFFIX}`, 'w+', 0o600);
     const announced: MirrorInfo = memory
-      ? { ...info, memory: { magic: memory.magic, bytes: memory.bytes } }
+      ? { ...info, memory: { magic: memory.magic, bytes: memory.bytes, address: memory.address } }
       : info;
     const temporary = `${base}.tmp`;
     writeFileSync(temporary, JSON.stringify(announced), { mode: 0o600 });

@@ -17,32 +17,26 @@ const ANONYMOUS_RW = /^([0-9a-f]+)-([0-9a-f]+) rw-p 00000000 00:00 0 *$/gm;
 
 /**
  * Finds, in the memory of process `pid`, the region of `bytes` bytes marked by `magic` (hex, at
- * `MAGIC_OFFSET`; see table-memory.ts). The region is a mapping of its own, page-aligned, which the
- * kernel may have merged with a neighbour of the same kind: it is either at the start of its
- * mapping or at its end. Undefined when it cannot be found or read (no /proc, or reading another
- * process's memory is not permitted: a ptrace policy, another user).
+ * `MAGIC_OFFSET`; see table-memory.ts): at `address` when the process has said where it is (see
+ * `ownRegionAddress`), else by a scan of the process's mappings. Undefined when it cannot be found or
+ * read (no /proc, or reading another process's memory is not permitted: a ptrace policy, another user).
  */
-export function findRegion(pid: number, magic: string, bytes: number): ProcessRegion | undefined {
+export function findRegion(
+  pid: number,
+  magic: string,
+  bytes: number,
+  address?: number,
+): ProcessRegion | undefined {
   let fd: number | undefined;
   try {
-    const maps = readFileSync(`/proc/${pid}/maps`, 'utf8');
+    const candidates = address === undefined ? mappedCandidates(pid, bytes) : [address];
     const { fd: opened, writable } = openMemory(pid);
     fd = opened;
     const expected = Buffer.from(magic, 'hex');
     const found = Buffer.alloc(MAGIC_BYTES);
-    const candidates: number[] = [];
-    // One pass over the whole listing: it runs for every worker of a run.
-    for (const mapping of maps.matchAll(ANONYMOUS_RW)) {
-      const start = Number.parseInt(mapping[1] as string, 16);
-      const end = Number.parseInt(mapping[2] as string, 16);
-      const size = end - start;
-      // A mapping of the region's exact size is the likely one: looked at first.
-      if (size === bytes) candidates.unshift(start);
-      else if (size > bytes) candidates.push(start, end - bytes);
-    }
-    for (const address of candidates) {
-      if (readAt(fd, found, address + MAGIC_OFFSET) && found.equals(expected)) {
-        return { fd, writable, address, magic: expected };
+    for (const candidate of candidates) {
+      if (readAt(fd, found, candidate + MAGIC_OFFSET) && found.equals(expected)) {
+        return { fd, writable, address: candidate, magic: expected };
       }
     }
   } catch {
@@ -50,6 +44,38 @@ export function findRegion(pid: number, magic: string, bytes: number): ProcessRe
   }
   if (fd !== undefined) closeRegion({ fd });
   return undefined;
+}
+
+/**
+ * Where this process's region marked by `magic` is, found by the process itself and announced. The
+ * watching process watches every worker of a test run and looks at each newcomer while that worker
+ * waits for it to transform its test file: there it checks one address instead of scanning the
+ * worker's mappings. Undefined when not found.
+ */
+export function ownRegionAddress(magic: string, bytes: number): number | undefined {
+  const region = findRegion(process.pid, magic, bytes);
+  if (region) closeRegion(region);
+  return region?.address;
+}
+
+/**
+ * Where in process `pid` a region of `bytes` may start, most likely first. The region is a mapping
+ * of its own, page-aligned, which the kernel may have merged with a neighbour of the same kind: it is
+ * either at the start of its mapping or at its end.
+ */
+function mappedCandidates(pid: number, bytes: number): number[] {
+  const maps = readFileSync(`/proc/${pid}/maps`, 'utf8');
+  const candidates: number[] = [];
+  // One pass over the whole listing.
+  for (const mapping of maps.matchAll(ANONYMOUS_RW)) {
+    const start = Number.parseInt(mapping[1] as string, 16);
+    const end = Number.parseInt(mapping[2] as string, 16);
+    const size = end - start;
+    // A mapping of the region's exact size is the likely one: looked at first.
+    if (size === bytes) candidates.unshift(start);
+    else if (size > bytes) candidates.push(start, end - bytes);
+  }
+  return candidates;
 }
 
 function openMemory(pid: number): { fd: number; writable: boolean } {
@@ -73,7 +99,7 @@ export function writeRegionAnswer(region: ProcessRegion, answer: number): boolea
   }
 }
 
-/** Reads `buffer` whole at `address`; false when that memory is gone (unmapped since the maps were read). */
+/** Reads `buffer` whole at `address`; false when nothing is mapped there (any more). */
 function readAt(fd: number, buffer: Buffer, address: number): boolean {
   try {
     return readSync(fd, buffer, 0, buffer.byteLength, address) === buffer.byteLength;

@@ -1,3 +1,4 @@
+import { ownRegionAddress } from './process-memory.js';
 import { ANSWER_OFFSET, Control, HEADER_BYTES, MAGIC_BYTES, MAGIC_OFFSET, PAGE_BYTES } from './protocol.js';
 
 /**
@@ -23,6 +24,8 @@ export interface FindableTable {
   magic: string;
   /** The region's size: its mapping is at least as large. */
   bytes: number;
+  /** The region's address in this process, where this process could find it (see `ownRegionAddress`). */
+  address?: number;
   /** The magic's bytes in the region: cleared when the table leaves the region (see `TableMirror`). */
   magicBytes: Uint8Array;
   /** The answer word in the region, which the watching process writes once it has found the table. */
@@ -46,7 +49,8 @@ export function allocateTable(findable: boolean): TableMemory {
   for (let i = 0; i < MAGIC_BYTES; i++) magicBytes[i] = Math.floor(Math.random() * 256);
   const magic = Buffer.from(magicBytes).toString('hex');
   const answer = new Int32Array(memory, ANSWER_OFFSET, 1);
-  return { ...table, findable: { magic, bytes: memory.byteLength, magicBytes, answer } };
+  const address = ownRegionAddress(magic, memory.byteLength);
+  return { ...table, findable: { magic, bytes: memory.byteLength, address, magicBytes, answer } };
 }
 
 /** A further page of slots. */

@@ -61,7 +61,7 @@ export class WatchedTable {
     this.#looked = true;
     const { memory, process } = this.info;
     if (!memory) return;
-    this.#region = findRegion(process.pid, memory.magic, memory.bytes);
+    this.#region = findRegion(process.pid, memory.magic, memory.bytes, memory.address);
     // In its memory, the process hears the answer at its next arm; in the file, at its next heartbeat.
     if (this.#region) writeRegionAnswer(this.#region, Answer.READS_MEMORY);
     try {
