@@ -8,6 +8,7 @@ import { benchJestSuite } from './jest-suite.mjs';
 import { benchLatency } from './latency.mjs';
 import { benchMemory } from './memory.mjs';
 import { benchTracking } from './tracking.mjs';
+import { benchVitestMarks } from './vitest-marks.mjs';
 import { benchVitestSuite } from './vitest-suite.mjs';
 import { benchVitestWorker } from './vitest-worker.mjs';
 
@@ -20,6 +21,7 @@ const PARTS = {
   memory: benchMemory,
   vitest: benchVitestSuite,
   worker: benchVitestWorker,
+  marks: benchVitestMarks,
   jest: benchJestSuite,
 };
 

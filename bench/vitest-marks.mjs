@@ -1,0 +1,235 @@
+// Where the plugin's cost falls in a Vitest worker's life, by marks inside each worker: a whole run's
+// wall time moves by several percent between runs on a 2-core machine, a phase's median over a few
+// hundred workers by a fraction of a millisecond. The suite of small files, run alternately without
+// and with the plugin, both with a probe (a setup module of the bench's own) that marks when its setup
+// ran, when the worker asked the main process for the test file, and when the answer came; the test
+// file marks its first line and its last `afterAll`; a preload marks each worker's fork in the main
+// process. The case without the plugin has a second reporter (`{}`) as the plugin's case has its own:
+// any second reporter makes Vitest's main process answer each file's request later and reach the
+// next fork sooner (see docs/performance.md), which would otherwise read as the plugin's cost.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { median, projectWithHangdump, smallTests, table } from './lib.mjs';
+
+const ROOT = path.join(import.meta.dirname, '..');
+const FILES = 20;
+const TESTS_PER_FILE = 100;
+
+/**
+ * The preload, in every process of a run (through `NODE_OPTIONS`). The first process it runs in is
+ * Vitest's main process: it records each fork, and writes them at its exit. In a worker, it gives the
+ * test code `globalThis.__benchMark(name)` and writes the marks as the worker ends.
+ */
+const PRELOAD = `const fs = require('node:fs');
+const now = () => performance.timeOrigin + performance.now();
+const out = process.env.BENCH_MARKS_OUT;
+if (!process.env.BENCH_MARKS_MAIN) {
+  process.env.BENCH_MARKS_MAIN = String(process.pid);
+  const childProcess = require('node:child_process');
+  const forks = [];
+  const fork = childProcess.fork;
+  childProcess.fork = function (...args) {
+    const at = now();
+    const child = fork.apply(this, args);
+    forks.push({ pid: child.pid, at });
+    return child;
+  };
+  // Vitest imports fork by name: its ES module binding follows only after this.
+  require('node:module').syncBuiltinESMExports();
+  process.on('exit', () => {
+    fs.appendFileSync(out, JSON.stringify({ main: true, origin: performance.timeOrigin, end: now(), forks }) + '\\n');
+  });
+} else {
+  const marks = { pid: process.pid, origin: performance.timeOrigin };
+  globalThis.__benchMark = (name) => { marks[name] ??= now(); };
+  let written = false;
+  const write = () => {
+    if (written) return;
+    written = true;
+    marks.exit = now();
+    const cpu = process.cpuUsage();
+    marks.user = cpu.user / 1000;
+    marks.system = cpu.system / 1000;
+    fs.appendFileSync(out + '.workers', JSON.stringify(marks) + '\\n');
+  };
+  process.on('exit', write);
+  process.on('SIGTERM', () => { write(); process.reallyExit(0); });
+}
+`;
+
+/**
+ * The probe: marks its own first line, and the request for the test file (Vitest's \`importFile\` for
+ * the collection, then its module runner's \`invoke('fetchModule')\`) and its answer, as hangdump's
+ * setup hooks the same call to start while the worker waits for that answer.
+ */
+const PROBE = `import { TestRunner } from 'vitest';
+const mark = (name) => globalThis.__benchMark?.(name);
+mark('setup');
+const importFile = TestRunner.prototype.importFile;
+TestRunner.prototype.importFile = function (file, kind) {
+  const transport = this.moduleRunner?.transport;
+  const invoke = transport?.invoke;
+  if (kind === 'collect' && typeof invoke === 'function') {
+    transport.invoke = function (name, ...args) {
+      const answer = invoke.call(this, name, ...args);
+      if (name === 'fetchModule') {
+        transport.invoke = invoke;
+        mark('fetch');
+        Promise.resolve(answer).then(() => mark('answer'), () => {});
+      }
+      return answer;
+    };
+  }
+  return importFile.call(this, file, kind);
+};
+`;
+
+/** The project: the suite's files marked, the probe, and the two configs. */
+function generate(dir) {
+  projectWithHangdump(dir, ['vitest', '@vitest', '@jridgewell']);
+  fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+  fs.writeFileSync(path.join(dir, 'preload.cjs'), PRELOAD);
+  const probe = path.join(dir, 'node_modules/bench-probe');
+  fs.mkdirSync(probe);
+  fs.writeFileSync(
+    path.join(probe, 'package.json'),
+    '{ "name": "bench-probe", "type": "module", "exports": "./index.js" }\n',
+  );
+  fs.writeFileSync(path.join(probe, 'index.js'), PROBE);
+  for (let f = 0; f < FILES; f++) {
+    fs.writeFileSync(
+      path.join(dir, `suite-${f}.test.ts`),
+      `import { afterAll, beforeEach, describe, expect, test } from 'vitest';\n\nglobalThis.__benchMark?.('first');\nafterAll(() => globalThis.__benchMark?.('last'));\n${smallTests(`file ${f}`, TESTS_PER_FILE)}`,
+    );
+  }
+  const test = "include: ['*.test.ts']";
+  fs.writeFileSync(
+    path.join(dir, 'probe.config.mjs'),
+    `export default { test: { ${test}, setupFiles: ['bench-probe'], reporters: [{}, 'default'] } };\n`,
+  );
+  // The plugin's setup file named after the probe's: the plugin leaves a list that has it as it is.
+  const setup = path.join(dir, 'node_modules/hangdump/dist/vitest-setup.js');
+  fs.writeFileSync(
+    path.join(dir, 'plugin.config.mjs'),
+    `import { hangdump } from 'hangdump/vitest';\nexport default { plugins: [hangdump()], test: { ${test}, setupFiles: ['bench-probe', ${JSON.stringify(setup)}] } };\n`,
+  );
+}
+
+/** One run of `config`: the main process's record and each worker's marks. */
+function markedRun(dir, config) {
+  const out = path.join(dir, 'marks.jsonl');
+  fs.rmSync(out, { force: true });
+  fs.rmSync(`${out}.workers`, { force: true });
+  const vitest = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
+  const run = spawnSync(
+    process.execPath,
+    [vitest, 'run', '--root', dir, '--config', path.join(dir, config)],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        CI: '1',
+        FORCE_COLOR: '0',
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${path.join(dir, 'preload.cjs')}`,
+        BENCH_MARKS_OUT: out,
+      },
+    },
+  );
+  if (run.status !== 0) throw new Error(`the run of ${config} failed:\n${run.stdout}\n${run.stderr}`);
+  const lines = (file) =>
+    fs
+      .readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+  const [main] = lines(out);
+  const workers = new Map(lines(`${out}.workers`).map((marks) => [marks.pid, marks]));
+  return { main, workers: main.forks.map((fork) => ({ ...workers.get(fork.pid), forkedAt: fork.at })) };
+}
+
+/** Each phase of a worker's life, in ms; the last one runs to the next fork (or the run's end). */
+const PHASES = [
+  ['fork to the worker process', (w) => w.origin - w.forkedAt],
+  ['process start to the setup (Vitest starts)', (w) => w.setup - w.origin],
+  ['setup to asking for the test file', (w) => w.fetch - w.setup],
+  ['asking for the test file to its answer', (w) => w.answer - w.fetch],
+  ["the answer to the file's first line", (w) => w.first - w.answer],
+  ["the file's tests (first line to last afterAll)", (w) => w.last - w.first],
+  ["the last afterAll to the worker's exit", (w) => w.exit - w.last],
+  // Vitest forks the next worker before the last one has exited: this one is often negative.
+  ["the worker's exit to the next fork", (w, next, main) => (next?.forkedAt ?? main.end) - w.exit],
+];
+
+export function benchVitestMarks(rounds = 8) {
+  const dir = path.join(import.meta.dirname, '.marks');
+  generate(dir);
+  const cases = { 'without hangdump': 'probe.config.mjs', 'with the plugin': 'plugin.config.mjs' };
+  try {
+    // A first run each, not counted: the plugin's first run writes the engine's code cache.
+    for (const config of Object.values(cases)) markedRun(dir, config);
+    const phases = Object.fromEntries(Object.keys(cases).map((name) => [name, PHASES.map(() => [])]));
+    const runs = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
+    const cpuOf = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
+    for (let round = 0; round < rounds; round++) {
+      const names = Object.keys(cases);
+      for (const name of round % 2 ? names.reverse() : names) {
+        const { main, workers } = markedRun(dir, cases[name]);
+        runs[name].push(main.end - main.origin);
+        cpuOf[name].push(...workers);
+        workers.forEach((worker, index) => {
+          PHASES.forEach(([, phase], p) => {
+            const ms = phase(worker, workers[index + 1], main);
+            if (Number.isFinite(ms)) phases[name][p].push(ms);
+          });
+        });
+      }
+    }
+    const [base, plugin] = Object.keys(cases);
+    const show = (ms) => ms.toFixed(2);
+    const rows = PHASES.map(([title], p) => {
+      const without = median(phases[base][p]);
+      const withPlugin = median(phases[plugin][p]);
+      return [
+        title,
+        show(without),
+        show(withPlugin),
+        `${withPlugin - without >= 0 ? '+' : ''}${show(withPlugin - without)}`,
+      ];
+    });
+    for (const [title, field] of [
+      ["a worker's CPU time in user space (all its threads)", 'user'],
+      ["a worker's CPU time in the kernel", 'system'],
+    ]) {
+      const without = median(cpuOf[base].map((worker) => worker[field]));
+      const withPlugin = median(cpuOf[plugin].map((worker) => worker[field]));
+      rows.push([
+        title,
+        show(without),
+        show(withPlugin),
+        `${withPlugin - without >= 0 ? '+' : ''}${show(withPlugin - without)}`,
+      ]);
+    }
+    const sum = (name) => PHASES.reduce((total, _, p) => total + median(phases[name][p]), 0);
+    rows.push([
+      'a worker, all phases',
+      show(sum(base)),
+      show(sum(plugin)),
+      `${(sum(plugin) / sum(base)).toFixed(3)}x`,
+    ]);
+    rows.push([
+      `the whole run (median of ${rounds})`,
+      show(median(runs[base])),
+      show(median(runs[plugin])),
+      `${(median(runs[plugin]) / median(runs[base])).toFixed(3)}x`,
+    ]);
+    table(
+      `A Vitest 4 suite of ${FILES} files of ${TESTS_PER_FILE} tests by phase: medians per worker (ms) over ${rounds} alternated runs of each case; both cases with a probe setup module and a second reporter`,
+      ['phase', 'without hangdump', 'with the plugin', 'more'],
+      rows,
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
