@@ -23,7 +23,7 @@ export function alternate(cases, rounds) {
 }
 
 /** Every sample of `measure(name)` over `rounds` rounds, the cases' order reversed every other round. */
-function alternateRuns(names, rounds, measure) {
+export function alternateRuns(names, rounds, measure) {
   const samples = Object.fromEntries(names.map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
     for (const name of round % 2 ? [...names].reverse() : names) samples[name].push(measure(name));

@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { median, projectWithHangdump, smallTests, table } from './lib.mjs';
+import { alternateRuns, median, projectWithHangdump, smallTests, table } from './lib.mjs';
 
 const ROOT = path.join(import.meta.dirname, '..');
 const FILES = 20;
@@ -169,61 +169,34 @@ export function benchVitestMarks(rounds = 8) {
   try {
     // A first run each, not counted: the plugin's first run writes the engine's code cache.
     for (const config of Object.values(cases)) markedRun(dir, config);
-    const phases = Object.fromEntries(Object.keys(cases).map((name) => [name, PHASES.map(() => [])]));
-    const runs = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
-    const cpuOf = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
-    for (let round = 0; round < rounds; round++) {
-      const names = Object.keys(cases);
-      for (const name of round % 2 ? names.reverse() : names) {
-        const { main, workers } = markedRun(dir, cases[name]);
-        runs[name].push(main.end - main.origin);
-        cpuOf[name].push(...workers);
-        workers.forEach((worker, index) => {
-          PHASES.forEach(([, phase], p) => {
-            const ms = phase(worker, workers[index + 1], main);
-            if (Number.isFinite(ms)) phases[name][p].push(ms);
-          });
-        });
-      }
-    }
+    const samples = alternateRuns(Object.keys(cases), rounds, (name) => markedRun(dir, cases[name]));
+    const workersOf = (name) => samples[name].flatMap(({ workers }) => workers);
+    const phaseOf = (name, phase) =>
+      median(
+        samples[name].flatMap(({ main, workers }) =>
+          workers.map((worker, index) => phase(worker, workers[index + 1], main)).filter(Number.isFinite),
+        ),
+      );
     const [base, plugin] = Object.keys(cases);
     const show = (ms) => ms.toFixed(2);
-    const rows = PHASES.map(([title], p) => {
-      const without = median(phases[base][p]);
-      const withPlugin = median(phases[plugin][p]);
-      return [
-        title,
-        show(without),
-        show(withPlugin),
-        `${withPlugin - without >= 0 ? '+' : ''}${show(withPlugin - without)}`,
-      ];
-    });
+    const difference = (without, withPlugin) =>
+      `${withPlugin >= without ? '+' : ''}${show(withPlugin - without)}`;
+    const ratio = (without, withPlugin) => `${(withPlugin / without).toFixed(3)}x`;
+    const row = (title, of, compare = difference) => {
+      const [without, withPlugin] = [of(base), of(plugin)];
+      return [title, show(without), show(withPlugin), compare(without, withPlugin)];
+    };
+    const rows = PHASES.map(([title, phase]) => row(title, (name) => phaseOf(name, phase)));
     for (const [title, field] of [
       ["a worker's CPU time in user space (all its threads)", 'user'],
       ["a worker's CPU time in the kernel", 'system'],
     ]) {
-      const without = median(cpuOf[base].map((worker) => worker[field]));
-      const withPlugin = median(cpuOf[plugin].map((worker) => worker[field]));
-      rows.push([
-        title,
-        show(without),
-        show(withPlugin),
-        `${withPlugin - without >= 0 ? '+' : ''}${show(withPlugin - without)}`,
-      ]);
+      rows.push(row(title, (name) => median(workersOf(name).map((worker) => worker[field]))));
     }
-    const sum = (name) => PHASES.reduce((total, _, p) => total + median(phases[name][p]), 0);
-    rows.push([
-      'a worker, all phases',
-      show(sum(base)),
-      show(sum(plugin)),
-      `${(sum(plugin) / sum(base)).toFixed(3)}x`,
-    ]);
-    rows.push([
-      `the whole run (median of ${rounds})`,
-      show(median(runs[base])),
-      show(median(runs[plugin])),
-      `${(median(runs[plugin]) / median(runs[base])).toFixed(3)}x`,
-    ]);
+    const allPhases = (name) => PHASES.reduce((total, [, phase]) => total + phaseOf(name, phase), 0);
+    rows.push(row('a worker, all phases', allPhases, ratio));
+    const wholeRun = (name) => median(samples[name].map(({ main }) => main.end - main.origin));
+    rows.push(row(`the whole run (median of ${rounds})`, wholeRun, ratio));
     table(
       `A Vitest 4 suite of ${FILES} files of ${TESTS_PER_FILE} tests by phase: medians per worker (ms) over ${rounds} alternated runs of each case; both cases with a probe setup module and a second reporter`,
       ['phase', 'without hangdump', 'with the plugin', 'more'],
