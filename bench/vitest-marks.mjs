@@ -7,6 +7,8 @@
 // process. The case without the plugin has a second reporter (`{}`) as the plugin's case has its own:
 // any second reporter makes Vitest's main process answer each file's request later and reach the
 // next fork sooner (see docs/performance.md), which would otherwise read as the plugin's cost.
+// Besides times, it counts each worker's minor page faults by stretch (exact counts, where each fault
+// costs a virtual machine microseconds), and sums each phase over a run, as its wall time does.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -38,16 +40,25 @@ if (!process.env.BENCH_MARKS_MAIN) {
   // Vitest imports fork by name: its ES module binding follows only after this.
   require('node:module').syncBuiltinESMExports();
   process.on('exit', () => {
-    fs.appendFileSync(out, JSON.stringify({ main: true, origin: performance.timeOrigin, end: now(), forks }) + '\\n');
+    const cpu = process.cpuUsage();
+    fs.appendFileSync(out, JSON.stringify({ main: true, origin: performance.timeOrigin, end: now(), forks, cpu: (cpu.user + cpu.system) / 1000 }) + '\\n');
   });
 } else {
   const marks = { pid: process.pid, origin: performance.timeOrigin };
-  globalThis.__benchMark = (name) => { marks[name] ??= now(); };
+  // Minor page faults too: exact counts, where a fault costs a virtual machine microseconds.
+  const faults = () => process.resourceUsage().minorPageFault;
+  globalThis.__benchMark = (name) => {
+    if (marks[name] !== undefined) return;
+    marks[name] = now();
+    marks.faults[name] = faults();
+  };
+  marks.faults = {};
   let written = false;
   const write = () => {
     if (written) return;
     written = true;
     marks.exit = now();
+    marks.faults.exit = faults();
     const cpu = process.cpuUsage();
     marks.user = cpu.user / 1000;
     marks.system = cpu.system / 1000;
@@ -149,6 +160,15 @@ function markedRun(dir, config) {
   return { main, workers: main.forks.map((fork) => ({ ...workers.get(fork.pid), forkedAt: fork.at })) };
 }
 
+/** The stretches of a worker's life in which its page faults are counted, between two marks. */
+const FAULT_SPANS = [
+  ['the process start to the setup', undefined, 'setup'],
+  ['the setup to the answer (hangdump starts)', 'setup', 'answer'],
+  ['the answer to the first line', 'answer', 'first'],
+  ["the file's tests", 'first', 'last'],
+  ["the last afterAll to the worker's exit", 'last', 'exit'],
+];
+
 /** Each phase of a worker's life, in ms; the last one runs to the next fork (or the run's end). */
 const PHASES = [
   ['fork to the worker process', (w) => w.origin - w.forkedAt],
@@ -195,12 +215,43 @@ export function benchVitestMarks(rounds = 8) {
     }
     const allPhases = (name) => PHASES.reduce((total, [, phase]) => total + phaseOf(name, phase), 0);
     rows.push(row('a worker, all phases', allPhases, ratio));
-    const wholeRun = (name) => median(samples[name].map(({ main }) => main.end - main.origin));
-    rows.push(row(`the whole run (median of ${rounds})`, wholeRun, ratio));
     table(
       `A Vitest 4 suite of ${FILES} files of ${TESTS_PER_FILE} tests by phase: medians per worker (ms) over ${rounds} alternated runs of each case; both cases with a probe setup module and a second reporter`,
       ['phase', 'without hangdump', 'with the plugin', 'more'],
       rows,
+    );
+    const faultsIn = (from, to) => (name) =>
+      median(workersOf(name).map(({ faults }) => faults[to] - (from === undefined ? 0 : faults[from])));
+    table(
+      "The same workers' minor page faults by stretch (medians per worker): a count, not a time, that moves little between runs",
+      ['stretch', 'without hangdump', 'with the plugin', 'more'],
+      FAULT_SPANS.map(([title, from, to]) => row(title, faultsIn(from, to))),
+    );
+    // Medians per worker hide the slow few, where a run's wall time is the sum of its workers'.
+    const perRun = (of) => (name) => median(samples[name].map(of));
+    const summed =
+      (phase) =>
+      ({ main, workers }) =>
+        workers.reduce((total, worker, index) => total + (phase(worker, workers[index + 1], main) || 0), 0);
+    table(
+      `The same runs whole: each phase summed over a run's ${FILES} workers, medians of the ${rounds} runs (ms)`,
+      ['phase', 'without hangdump', 'with the plugin', 'more'],
+      [
+        row(
+          "the main process's start to the first fork",
+          perRun(({ main }) => main.forks[0].at - main.origin),
+        ),
+        ...PHASES.map(([title, phase]) => row(title, perRun(summed(phase)))),
+        row(
+          "the main process's CPU time (user and kernel)",
+          perRun(({ main }) => main.cpu),
+        ),
+        row(
+          'the whole run',
+          perRun(({ main }) => main.end - main.origin),
+          ratio,
+        ),
+      ],
     );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

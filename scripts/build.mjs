@@ -66,6 +66,9 @@ for (const [group, { minify, entries }] of GROUPS.entries()) {
 // its `vitest` import are handed in by the loader, its dynamic imports become `require` (of ES modules).
 // Its modules import Node's modules by name: for a default import, esbuild's CommonJS output copies
 // the module's every export, at every load (`import fs from 'node:fs'` cost a worker ~2 M instructions).
+// The file is the function expression the loader compiles, wrapper included, and ASCII alone: each
+// worker reads it as latin1 straight into the source string, with no decoding and no concatenation
+// (whose flattening copied the whole script once more; see docs/performance.md).
 await build({
   entryPoints: { 'vitest-engine': 'src/vitest/engine.ts' },
   outdir: 'dist',
@@ -77,6 +80,9 @@ await build({
   packages: 'external',
   minify: true,
   sourcemap: true,
+  charset: 'ascii',
+  banner: { js: '(function (exports, require, module, __hangdump_url) {' },
+  footer: { js: '})' },
   define: { 'import.meta.url': '__hangdump_url' },
   supported: { 'dynamic-import': false },
   logLevel: 'warning',

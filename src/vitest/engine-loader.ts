@@ -29,15 +29,17 @@ export function loadEngine(vitest: typeof import('vitest')): Engine {
   if (known) return known;
   const cacheFile = cachePath();
   const cachedData = readCache(cacheFile);
-  const script = new vm.Script(
-    `(function (exports, require, module, __hangdump_url) {${fs.readFileSync(ENGINE_FILE, 'utf8')}\n})`,
-    { filename: ENGINE_FILE, cachedData },
-  );
+  // The file is the whole function expression, in ASCII (see scripts/build.mjs).
+  const script = new vm.Script(fs.readFileSync(ENGINE_FILE, 'latin1'), { filename: ENGINE_FILE, cachedData });
   const requireHere = createRequire(ENGINE_FILE);
   const module = { exports: {} as { engine: Engine } };
+  // esbuild's CommonJS output copies each export of a namespace import onto a new object (`__toESM`):
+  // Vitest's hundred, at every load. An object that inherits them has none of its own to copy, and
+  // the copy inherits them in turn.
+  const vitestImport = Object.create(vitest) as typeof vitest;
   script.runInThisContext()(
     module.exports,
-    (id: string) => (id === 'vitest' ? vitest : requireHere(id)),
+    (id: string) => (id === 'vitest' ? vitestImport : requireHere(id)),
     module,
     pathToFileURL(ENGINE_FILE).href,
   );

@@ -12,8 +12,11 @@ export interface ProcessRegion {
   magic: Buffer;
 }
 
-/** Anonymous private mappings that may be read and written: where a WebAssembly memory lives. */
-const ANONYMOUS_RW = /^([0-9a-f]+)-([0-9a-f]+) rw-p 00000000 00:00 0 *$/gm;
+/**
+ * How a mapping's line reads after its address range when it is anonymous, private, readable and
+ * writable: where a WebAssembly memory lives. Nothing but spaces follows (a name would).
+ */
+const ANONYMOUS_RW = ' rw-p 00000000 00:00 0';
 
 /**
  * Finds, in the memory of process `pid`, the region of `bytes` bytes marked by `magic` (hex, at
@@ -64,16 +67,22 @@ export function ownRegionAddress(magic: string, bytes: number): number | undefin
  * either at the start of its mapping or at its end.
  */
 function mappedCandidates(pid: number, bytes: number): number[] {
-  const maps = readFileSync(`/proc/${pid}/maps`, 'utf8');
+  // latin1: no decoding (a path's UTF-8 may come out garbled, and only anonymous lines are read).
+  const maps = readFileSync(`/proc/${pid}/maps`, 'latin1');
   const candidates: number[] = [];
-  // One pass over the whole listing.
-  for (const mapping of maps.matchAll(ANONYMOUS_RW)) {
-    const start = Number.parseInt(mapping[1] as string, 16);
-    const end = Number.parseInt(mapping[2] as string, 16);
-    const size = end - start;
+  // A search for the fixed part rather than a regular expression: a worker scans once, cold, where
+  // V8 interprets a regular expression's first runs (measured: 0.2-0.4 ms against 0.3-0.6 ms).
+  for (let at = maps.indexOf(ANONYMOUS_RW); at !== -1; at = maps.indexOf(ANONYMOUS_RW, at + 1)) {
+    let end = at + ANONYMOUS_RW.length;
+    while (maps.charCodeAt(end) === 32) end++;
+    if (end < maps.length && maps.charCodeAt(end) !== 10) continue;
+    const lineStart = maps.lastIndexOf('\n', at) + 1;
+    const dash = maps.indexOf('-', lineStart);
+    const start = Number.parseInt(maps.slice(lineStart, dash), 16);
+    const size = Number.parseInt(maps.slice(dash + 1, at), 16) - start;
     // A mapping of the region's exact size is the likely one: looked at first.
     if (size === bytes) candidates.unshift(start);
-    else if (size > bytes) candidates.push(start, end - bytes);
+    else if (size > bytes) candidates.push(start, start + size - bytes);
   }
   return candidates;
 }
