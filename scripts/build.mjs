@@ -87,6 +87,10 @@ await build({
   supported: { 'dynamic-import': false },
   logLevel: 'warning',
 });
+// The loader reads the engine as latin1: a byte beyond ASCII (a comment esbuild keeps) would be misread.
+if (fs.readFileSync('dist/vitest-engine.cjs').some((byte) => byte > 0x7f)) {
+  throw new Error('dist/vitest-engine.cjs is not ASCII: the loader reads it as latin1');
+}
 // The loader names its cache by a hash of the script: a cache is never used for another script.
 const ENGINE_HASH = 'ENGINE_HASH_PLACEHOLDER';
 const engineHash = createHash('sha256')
