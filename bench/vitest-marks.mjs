@@ -191,12 +191,10 @@ export function benchVitestMarks(rounds = 8) {
     for (const config of Object.values(cases)) markedRun(dir, config);
     const samples = alternateRuns(Object.keys(cases), rounds, (name) => markedRun(dir, cases[name]));
     const workersOf = (name) => samples[name].flatMap(({ workers }) => workers);
-    const phaseOf = (name, phase) =>
-      median(
-        samples[name].flatMap(({ main, workers }) =>
-          workers.map((worker, index) => phase(worker, workers[index + 1], main)).filter(Number.isFinite),
-        ),
-      );
+    /** A phase in each worker of one run, where its marks are there. */
+    const phaseIn = ({ main, workers }, phase) =>
+      workers.map((worker, index) => phase(worker, workers[index + 1], main)).filter(Number.isFinite);
+    const phaseOf = (name, phase) => median(samples[name].flatMap((run) => phaseIn(run, phase)));
     const [base, plugin] = Object.keys(cases);
     const show = (ms) => ms.toFixed(2);
     const difference = (without, withPlugin) =>
@@ -229,10 +227,7 @@ export function benchVitestMarks(rounds = 8) {
     );
     // Medians per worker hide the slow few, where a run's wall time is the sum of its workers'.
     const perRun = (of) => (name) => median(samples[name].map(of));
-    const summed =
-      (phase) =>
-      ({ main, workers }) =>
-        workers.reduce((total, worker, index) => total + (phase(worker, workers[index + 1], main) || 0), 0);
+    const summed = (phase) => (run) => phaseIn(run, phase).reduce((total, ms) => total + ms, 0);
     table(
       `The same runs whole: each phase summed over a run's ${FILES} workers, medians of the ${rounds} runs (ms)`,
       ['phase', 'without hangdump', 'with the plugin', 'more'],
