@@ -5,10 +5,11 @@ import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { processFacts } from '../src/guard/facts.js';
 import { DeadlineTable } from '../src/watchdog/deadline-table.js';
-import { readMirrorInfo, TableMirror } from '../src/watchdog/mirror.js';
-import { closeRegion, findRegion, writeRegionAnswer } from '../src/watchdog/process-memory.js';
-import { Answer } from '../src/watchdog/protocol.js';
+import { type MirrorInfo, readMirrorInfo, readTable, TableMirror } from '../src/watchdog/mirror.js';
+import { closeMemory, findRegion, openMemory } from '../src/watchdog/process-memory.js';
+import { Answer, Control } from '../src/watchdog/protocol.js';
 import { allocateTable } from '../src/watchdog/table-memory.js';
+import { WatchedTable } from '../src/watchdog/watched-table.js';
 import { markerLine, NODE, ROOT, type Run, readDumps, run, tempDir } from './helpers.js';
 
 const VITEST = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
@@ -143,23 +144,8 @@ test('a table that outgrows the memory the main process reads is read from its f
   expect(grown.stderr).not.toContain("the watchdog's table could not be written");
 });
 
-test('a table in memory announces where it is, and the watching process checks that address alone', () => {
-  const { findable } = allocateTable(true);
-  if (!findable) throw new Error('no findable memory here');
-  // Where a scan of the mappings finds it, as the watching process did before it was told.
-  const scanned = findRegion(process.pid, findable.magic, findable.bytes);
-  if (!scanned) throw new Error('the table was not found in memory');
-  closeRegion(scanned);
-  expect(findable.address).toBe(scanned.address);
-  const dir = tempDir();
-  TableMirror.create(dir, 'self-0', { probeId: 'p', timeOrigin: 0, process: processFacts() }, findable);
-  const { magic, bytes } = findable;
-  expect(readMirrorInfo(dir, 'self-0')?.memory).toEqual({ magic, bytes, address: scanned.address });
-  // Inside the same memory, but not where the magic is: nothing is searched beyond the address.
-  expect(findRegion(process.pid, magic, bytes, scanned.address + 4096)).toBeUndefined();
-});
-
-test('the answer written into a table found in memory stops the mirror file at the next arm', () => {
+/** A table in this process's memory, as a worker watched from another process has it, and its mirror. */
+function watchedSelf() {
   const { control, firstPage, findable } = allocateTable(true);
   if (!findable) throw new Error('no findable memory here');
   const table = new DeadlineTable(control, [firstPage]);
@@ -170,22 +156,94 @@ test('the answer written into a table found in memory stops the mirror file at t
     { probeId: 'p', timeOrigin: 0, process: processFacts() },
     findable,
   );
-  const arm = (slot: number, label: string) => {
-    table.arm(slot, 1e9, 0, 1000, { onBlocked: 'exit', exitCode: 1, path: undefined }, label, '', '');
-    mirror.writeSlot(table, slot, undefined);
+  return {
+    findable,
+    dir,
+    table,
+    info: readMirrorInfo(dir, 'self-0') as MirrorInfo,
+    /** Arms `slot` as the client does: the table and its high-water mark, then the mirror. */
+    arm(slot: number, label: string) {
+      table.arm(slot, 1e9, 0, 1000, { onBlocked: 'exit', exitCode: 1, path: undefined }, label, '', '');
+      const grown = slot >= Atomics.load(control, Control.HIGH_WATER);
+      if (grown) Atomics.store(control, Control.HIGH_WATER, slot + 1);
+      mirror.writeSlot(table, slot, undefined);
+      if (grown) mirror.writeControl(table);
+    },
+    /** A heartbeat at `at`, as the client stores it. */
+    beat(at: number) {
+      Atomics.store(control, Control.HEARTBEAT, at);
+      mirror.writeControl(table);
+    },
+    file: () => fs.readFileSync(path.join(dir, 'self-0.table')),
   };
-  const file = () => fs.readFileSync(path.join(dir, 'self-0.table'), 'latin1');
-  arm(0, 'before the answer');
-  expect(file()).toContain('before the answer');
-  // What the watching process does, here on this process's own memory, at the address announced.
-  const region = findRegion(process.pid, findable.magic, findable.bytes, findable.address);
-  if (!region) throw new Error('the table was not found in memory');
+}
+
+test('a table in memory is announced by its magic alone, and found by a scan of the mappings', () => {
+  const { findable, info, table } = watchedSelf();
+  expect(info.memory).toEqual({ magic: findable.magic, bytes: findable.bytes });
+  Atomics.store(table.control, Control.HEARTBEAT, 4242);
+  const memory = openMemory(process.pid);
+  if (!memory) throw new Error("this process's memory cannot be read");
   try {
-    expect(writeRegionAnswer(region, Answer.READS_MEMORY)).toBe(true);
+    const region = findRegion(memory, findable.magic, findable.bytes);
+    if (!region) throw new Error('the table was not found in memory');
+    const read = readTable(region.fd, region.address, 1);
+    expect(read?.table.control[Control.HEARTBEAT]).toBe(4242);
+    // A magic that is nowhere: not found, and the memory stays open for the caller.
+    expect(findRegion(memory, '5a17'.repeat(8), findable.bytes)).toBeUndefined();
   } finally {
-    closeRegion(region);
+    closeMemory(memory);
   }
-  expect(findable.answer[0]).toBe(Answer.READS_MEMORY);
-  arm(1, 'after the answer');
-  expect(file()).not.toContain('after the answer');
+});
+
+test('the watching process reads the heartbeat from the file, and looks for the slots in memory only once it is stale', () => {
+  const self = watchedSelf();
+  self.arm(0, 'before the answer');
+  expect(self.file().toString('latin1')).toContain('before the answer');
+  const watched = new WatchedTable(self.dir, 'self-0', self.info);
+  watched.look();
+  // The answer, in the file: the process can be read, so its slots stay out of the file.
+  self.arm(1, 'after the answer');
+  expect(self.file().toString('latin1')).not.toContain('after the answer');
+  self.beat(1000);
+  try {
+    const fresh = watched.read(() => false);
+    expect(fresh?.control[Control.HEARTBEAT]).toBe(1000);
+    expect(fresh?.capacity).toBe(0);
+    expect(self.findable.answer[0]).toBe(Answer.NONE);
+    // Stale: the table is found in memory, and read from there.
+    const stale = watched.read(() => true);
+    expect(stale?.read(1, self.table.generation(1))?.label).toBe('after the answer');
+    expect(self.findable.answer[0]).toBe(Answer.FOUND);
+    // Heard at the next heartbeat: the file is written no more.
+    self.beat(2000);
+    expect(self.file().readInt32LE(8)).toBe(1000);
+    expect(watched.read(() => false)?.control[Control.HEARTBEAT]).toBe(2000);
+  } finally {
+    watched.close();
+  }
+});
+
+test('a table not found in memory after all is written whole to its file, and read from there', () => {
+  const self = watchedSelf();
+  // A watcher told of a magic that is nowhere in the process's memory.
+  const info = { ...self.info, memory: { magic: '5a17'.repeat(8), bytes: self.findable.bytes } };
+  const watched = new WatchedTable(self.dir, 'self-0', info);
+  watched.look();
+  self.arm(0, 'armed unseen');
+  self.beat(1000);
+  try {
+    // Not found: the answer goes back to the file, whose slots (from before the first answer) are not read.
+    expect(watched.read(() => true)?.capacity).toBe(0);
+    expect(self.file().readInt32LE(32)).toBe(Answer.READS_FILE);
+    // At its next heartbeat the process writes every slot to the file.
+    self.beat(2000);
+    const read = watched.read(() => true);
+    expect(read?.control[Control.HEARTBEAT]).toBe(2000);
+    expect(read?.read(0, self.table.generation(0))?.label).toBe('armed unseen');
+    self.arm(1, 'armed after');
+    expect(watched.read(() => true)?.read(1, self.table.generation(1))?.label).toBe('armed after');
+  } finally {
+    watched.close();
+  }
 });

@@ -34,10 +34,13 @@ import type { FindableTable } from './table-memory.js';
  * guard the watcher does not see cannot be dumped); a disarm waits for the next heartbeat, which
  * writes the control block and the slots freed since (or the next arm of the slot overwrites it).
  *
- * The file is kept only until the watcher answers that it reads the table from this process's memory
- * (see table-memory.ts): from then on nothing is written here, unless the table outgrows the region
- * the watcher reads, when the file takes over again for good. The watcher writes that answer into
- * the memory it found, where each arm looks at it at no cost, and into the file, for the heartbeat.
+ * The slots are written only until the watcher answers that it can read this process's memory
+ * (`Answer.READS_MEMORY`, see table-memory.ts): from then on the file holds the control block alone,
+ * written at each heartbeat, by which the watcher sees the event loop turn without reading the
+ * memory. Only a heartbeat gone stale makes it look for the table there; once it has found it, it
+ * says so in the memory (`Answer.FOUND`), and nothing more is written here. The file takes over the
+ * slots again, for good, when the table outgrows the region the watcher reads, or when the watcher
+ * could not find it there (`Answer.READS_FILE`).
  */
 
 /** What the watchdog process needs to know of a guarded process, written once beside its table. */
@@ -48,8 +51,8 @@ export interface MirrorInfo {
   process: ProcessFacts;
   /** The inspector's URL when it was already open (`--inspect`): no need to open it. */
   inspectorUrl?: string;
-  /** Where to find the table in the process's memory, when it can be found there. */
-  memory?: { magic: string; bytes: number; address?: number };
+  /** How to find the table in the process's memory, when it can be found there. */
+  memory?: { magic: string; bytes: number };
 }
 
 const INFO_SUFFIX = '.json';
@@ -62,10 +65,12 @@ export class TableMirror {
   readonly #base: string;
   /** The magic that lets the watcher find the table in memory; cleared when the file takes over. */
   readonly #magic: Uint8Array | undefined;
-  /** The watcher's answer (see `Answer`): whether the file must still be written. */
+  /** The watcher's answer (see `Answer`): what the file must hold. */
   #answer: number;
-  /** Where the watcher writes its answer into this process's memory, when it found the table there. */
+  /** Where the watcher writes `Answer.FOUND` into this process's memory, when the table is there. */
   readonly #answerInMemory: Int32Array | undefined;
+  /** The answer as read from the file (made once: it is read at each heartbeat). */
+  readonly #answerInFile = new Int32Array(1);
   /**
    * The path each slot's copy holds: paths rarely change, so they are written only when they do (a
    * slot without one needs none: its words say so).
@@ -88,14 +93,14 @@ export class TableMirror {
   }
 
   /**
-   * Creates the table file and then, atomically, its info file (which announces it, with where to
+   * Creates the table file and then, atomically, its info file (which announces it, with how to
    * find the table in memory if it can be found there); throws on failure.
    */
   static create(dir: string, name: string, info: MirrorInfo, memory?: FindableTable): TableMirror {
     const base = join(dir, name);
     const fd = openSync(`${base}${TABLE_SUFFIX}`, 'w+', 0o600);
     const announced: MirrorInfo = memory
-      ? { ...info, memory: { magic: memory.magic, bytes: memory.bytes, address: memory.address } }
+      ? { ...info, memory: { magic: memory.magic, bytes: memory.bytes } }
       : info;
     const temporary = `${base}.tmp`;
     writeFileSync(temporary, JSON.stringify(announced), { mode: 0o600 });
@@ -122,12 +127,20 @@ export class TableMirror {
   }
 
   /**
-   * At each heartbeat: the control block, and the slots freed since the last one; and, until the
-   * watcher has answered, a look at its answer.
+   * At each heartbeat, until the watcher has found the table in memory: the control block, the slots
+   * freed since the last one where the file holds the slots, and a look at the watcher's answer.
    */
   writeControl(table: DeadlineTable): void {
-    if (this.#readsMemory()) return;
+    if (this.#answer !== Answer.READS_FILE && this.#answerInMemory?.[0] === Answer.FOUND) {
+      this.#answer = Answer.FOUND;
+    }
+    if (this.#answer === Answer.FOUND) return;
     writeSync(this.#fd, table.control, 0, Control.WORDS * 4, 0);
+    if (this.#answer === Answer.READS_MEMORY && this.#readAnswer() === Answer.READS_FILE) {
+      // The watcher did not find the table in memory: the file takes the slots over, all of them.
+      this.#answer = Answer.READS_FILE;
+      this.#writeSlots(table);
+    }
     for (const slot of this.#freed) {
       this.#listed[slot] = false;
       this.writeState(table, slot);
@@ -139,7 +152,8 @@ export class TableMirror {
   /** An armed slot: its words and label, and its path when that changed. */
   writeSlot(table: DeadlineTable, slot: number, path: string | undefined): void {
     // The answer known already costs no call: this runs at every arm.
-    if (this.#answer === Answer.READS_MEMORY || this.#readsMemory()) return;
+    if (this.#answer === Answer.READS_MEMORY || this.#answer === Answer.FOUND) return;
+    if (this.#answer === Answer.NONE && this.#hasAnswered()) return;
     const bytes = table.slotBytes(slot);
     const offset = HEADER_BYTES + slot * SLOT_BYTES;
     if (this.#paths[slot] !== path) {
@@ -150,49 +164,60 @@ export class TableMirror {
     writeSync(this.#fd, bytes, 0, Slot.WORDS * 4 + table.labelLength(slot), offset);
   }
 
-  /** A freed slot, written at the next heartbeat. */
+  /** A freed slot, written at the next heartbeat where the file holds the slots. */
   freed(slot: number): void {
-    if (this.#answer === Answer.READS_MEMORY || this.#listed[slot] || this.#readsMemory()) return;
+    if (!this.#holdsSlots() || this.#listed[slot]) return;
     this.#listed[slot] = true;
     this.#freed.push(slot);
   }
 
   /** Just the slot's first word: its deadline or state, after a transition. */
   writeState(table: DeadlineTable, slot: number): void {
-    if (this.#readsMemory()) return;
+    if (!this.#holdsSlots()) return;
     writeSync(this.#fd, table.slotBytes(slot), 0, 4, HEADER_BYTES + slot * SLOT_BYTES);
   }
 
   /**
    * The table has grown a page, beyond the region the watcher can find: the file takes over for good.
-   * If the watcher reads the memory, the whole table is written first, then the magic is cleared, by
-   * which the watcher learns to read the file again.
+   * If it did not hold the slots, the whole table is written first; then the answer says so, for a
+   * watcher that has not looked in the memory, and the magic is cleared, for one that has.
    */
   grown(table: DeadlineTable, pages: readonly Uint8Array[]): void {
-    const fromMemory = this.#readsMemory();
-    this.#answer = Answer.READS_FILE;
-    if (fromMemory) {
+    if (!this.#holdsSlots()) {
       for (const [index, page] of pages.entries())
         writeSync(this.#fd, page, 0, page.byteLength, pageOffset(index));
-      this.writeControl(table);
       // What the file holds now is the table's whole: every slot's path included.
       this.#paths.length = 0;
     }
+    this.#answer = Answer.READS_FILE;
+    this.writeControl(table);
+    writeSync(this.#fd, new Int32Array([Answer.READS_FILE]), 0, 4, ANSWER_OFFSET);
     this.#magic?.fill(0);
   }
 
-  /** Whether the watcher reads the table from memory, by its answer there if none has come yet. */
-  #readsMemory(): boolean {
-    if (this.#answer === Answer.NONE && this.#answerInMemory?.[0] === Answer.READS_MEMORY) {
-      this.#answer = Answer.READS_MEMORY;
-    }
+  /** Whether the file holds the slots: until the watcher answers, and for good once it reads the file. */
+  #holdsSlots(): boolean {
+    return this.#answer === Answer.NONE || this.#answer === Answer.READS_FILE;
+  }
+
+  /** Whether the watcher, not heard yet, has answered that it reads the memory, by its answer in the file. */
+  #hasAnswered(): boolean {
+    this.#answer = this.#readAnswer();
     return this.#answer === Answer.READS_MEMORY;
   }
 
+  /** Every slot in use, whole, after the watcher stopped reading the memory. */
+  #writeSlots(table: DeadlineTable): void {
+    const slots = Atomics.load(table.control, Control.HIGH_WATER);
+    for (let slot = 0; slot < slots; slot++) {
+      writeSync(this.#fd, table.slotBytes(slot), 0, SLOT_BYTES, HEADER_BYTES + slot * SLOT_BYTES);
+    }
+    this.#paths.length = 0;
+  }
+
   #readAnswer(): number {
-    const answer = new Int32Array(1);
-    readSync(this.#fd, answer, 0, 4, ANSWER_OFFSET);
-    return answer[0] as number;
+    readSync(this.#fd, this.#answerInFile, 0, 4, ANSWER_OFFSET);
+    return this.#answerInFile[0] as number;
   }
 }
 
@@ -228,6 +253,11 @@ export function readMirrorTable(
   name: string,
   wantSlots?: SlotsWanted,
 ): DeadlineTable | undefined {
+  return readMirror(dir, name, wantSlots)?.table;
+}
+
+/** As `readMirrorTable`, with the file's header (see `answerOf`). */
+export function readMirror(dir: string, name: string, wantSlots?: SlotsWanted): TableRead | undefined {
   let fd: number;
   try {
     fd = openSync(join(dir, `${name}${TABLE_SUFFIX}`), 'r');
@@ -235,12 +265,23 @@ export function readMirrorTable(
     return undefined;
   }
   try {
-    return readTable(fd, 0, Number.POSITIVE_INFINITY, wantSlots)?.table;
+    return readTable(fd, 0, Number.POSITIVE_INFINITY, wantSlots);
   } catch {
     return undefined;
   } finally {
     closeSync(fd);
   }
+}
+
+/** The watching process's `Answer` in a table's header, as read by `readTable`. */
+export function answerOf(header: Uint8Array): number {
+  return new Int32Array(header.buffer, header.byteOffset + ANSWER_OFFSET, 1)[0] as number;
+}
+
+/** A table read by `readTable`, and the header it was read from. */
+export interface TableRead {
+  header: Uint8Array;
+  table: DeadlineTable;
 }
 
 /** Whether the slots of a table whose heartbeat is `heartbeat` are worth reading. */
@@ -249,17 +290,18 @@ export type SlotsWanted = (heartbeat: number) => boolean;
 /**
  * Reads a table laid out as in shared memory and in a mirror file (header, then pages of slots) from
  * `fd` at `position`: its header, and a copy of its slots in use only (this runs several times a
- * second), at most `maxSlots`, and none when `wantSlots` says so. Undefined when the header cannot be
- * read whole.
+ * second), at most `maxSlots`, and none when `wantSlots` says so. Undefined when the control block
+ * cannot be read whole.
  */
 export function readTable(
   fd: number,
   position: number,
   maxSlots = Number.POSITIVE_INFINITY,
   wantSlots?: SlotsWanted,
-): { header: Uint8Array; table: DeadlineTable } | undefined {
+): TableRead | undefined {
   const header = new Uint8Array(HEADER_BYTES);
-  if (readSync(fd, header, 0, HEADER_BYTES, position) < HEADER_BYTES) return undefined;
+  // A file may end before the header does: its process wrote no slot, and nobody its magic.
+  if (readSync(fd, header, 0, HEADER_BYTES, position) < Control.WORDS * 4) return undefined;
   const control = new Int32Array(header.buffer, 0, Control.WORDS);
   const wanted = wantSlots?.(control[Control.HEARTBEAT] as number) ?? true;
   const slots = wanted ? Math.max(0, Math.min(control[Control.HIGH_WATER] as number, maxSlots)) : 0;

@@ -1,12 +1,17 @@
 import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { ANSWER_OFFSET, MAGIC_BYTES, MAGIC_OFFSET } from './protocol.js';
 
-/** A region of another process's memory, readable through its /proc/<pid>/mem. */
-export interface ProcessRegion {
-  /** An open /proc/<pid>/mem (close it with `closeRegion`). */
+/** Another process's memory, open for reading (and writing, where permitted) through its /proc/<pid>/mem. */
+export interface ProcessMemory {
+  pid: number;
+  /** An open /proc/<pid>/mem (close it with `closeMemory`). */
   fd: number;
   /** Opened for writing too (the same permission as reading, unless a security module says otherwise). */
   writable: boolean;
+}
+
+/** A region of another process's memory, found there by its magic. */
+export interface ProcessRegion extends ProcessMemory {
   /** A user-space address: below 2^47, exact as a number (and `writeSync` takes no BigInt position). */
   address: number;
   magic: Buffer;
@@ -19,46 +24,39 @@ export interface ProcessRegion {
 const ANONYMOUS_RW = ' rw-p 00000000 00:00 0';
 
 /**
- * Finds, in the memory of process `pid`, the region of `bytes` bytes marked by `magic` (hex, at
- * `MAGIC_OFFSET`; see table-memory.ts): at `address` when the process has said where it is (see
- * `ownRegionAddress`), else by a scan of the process's mappings. Undefined when it cannot be found or
- * read (no /proc, or reading another process's memory is not permitted: a ptrace policy, another user).
+ * Opens the memory of process `pid`; undefined when it cannot be read from here (no /proc, or reading
+ * another process's memory is not permitted: a ptrace policy, another user).
  */
-export function findRegion(
-  pid: number,
-  magic: string,
-  bytes: number,
-  address?: number,
-): ProcessRegion | undefined {
-  let fd: number | undefined;
+export function openMemory(pid: number): ProcessMemory | undefined {
   try {
-    const candidates = address === undefined ? mappedCandidates(pid, bytes) : [address];
-    const { fd: opened, writable } = openMemory(pid);
-    fd = opened;
-    const expected = Buffer.from(magic, 'hex');
-    const found = Buffer.alloc(MAGIC_BYTES);
-    for (const candidate of candidates) {
-      if (readAt(fd, found, candidate + MAGIC_OFFSET) && found.equals(expected)) {
-        return { fd, writable, address: candidate, magic: expected };
-      }
-    }
+    return { pid, fd: openSync(`/proc/${pid}/mem`, 'r+'), writable: true };
   } catch {
-    // Not readable from here: the caller falls back to the file.
+    try {
+      return { pid, fd: openSync(`/proc/${pid}/mem`, 'r'), writable: false };
+    } catch {
+      return undefined;
+    }
   }
-  if (fd !== undefined) closeRegion({ fd });
-  return undefined;
 }
 
 /**
- * Where this process's region marked by `magic` is, found by the process itself and announced. The
- * watching process watches every worker of a test run and looks at each newcomer while that worker
- * waits for it to transform its test file: there it checks one address instead of scanning the
- * worker's mappings. Undefined when not found.
+ * Finds, in an open process memory, the region of `bytes` bytes marked by `magic` (hex, at
+ * `MAGIC_OFFSET`; see table-memory.ts), by a scan of the process's mappings. Undefined when it cannot
+ * be found; the memory stays open either way, and the region shares its descriptor.
  */
-export function ownRegionAddress(magic: string, bytes: number): number | undefined {
-  const region = findRegion(process.pid, magic, bytes);
-  if (region) closeRegion(region);
-  return region?.address;
+export function findRegion(memory: ProcessMemory, magic: string, bytes: number): ProcessRegion | undefined {
+  try {
+    const expected = Buffer.from(magic, 'hex');
+    const found = Buffer.alloc(MAGIC_BYTES);
+    for (const candidate of mappedCandidates(memory.pid, bytes)) {
+      if (readAt(memory.fd, found, candidate + MAGIC_OFFSET) && found.equals(expected)) {
+        return { ...memory, address: candidate, magic: expected };
+      }
+    }
+  } catch {
+    // The mappings are gone (the process ended) or unreadable: not found.
+  }
+  return undefined;
 }
 
 /**
@@ -70,8 +68,8 @@ function mappedCandidates(pid: number, bytes: number): number[] {
   // latin1: no decoding (a path's UTF-8 may come out garbled, and only anonymous lines are read).
   const maps = readFileSync(`/proc/${pid}/maps`, 'latin1');
   const candidates: number[] = [];
-  // A search for the fixed part rather than a regular expression: a worker scans once, cold, where
-  // V8 interprets a regular expression's first runs (measured: 0.2-0.4 ms against 0.3-0.6 ms).
+  // A search for the fixed part rather than a regular expression: a scan runs seldom, cold, where V8
+  // interprets a regular expression's first runs (measured in a worker: 0.2-0.4 ms against 0.3-0.6 ms).
   for (let at = maps.indexOf(ANONYMOUS_RW); at !== -1; at = maps.indexOf(ANONYMOUS_RW, at + 1)) {
     let end = at + ANONYMOUS_RW.length;
     while (maps.charCodeAt(end) === 32) end++;
@@ -85,14 +83,6 @@ function mappedCandidates(pid: number, bytes: number): number[] {
     else if (size > bytes) candidates.push(start, start + size - bytes);
   }
   return candidates;
-}
-
-function openMemory(pid: number): { fd: number; writable: boolean } {
-  try {
-    return { fd: openSync(`/proc/${pid}/mem`, 'r+'), writable: true };
-  } catch {
-    return { fd: openSync(`/proc/${pid}/mem`, 'r'), writable: false };
-  }
 }
 
 /**
@@ -122,7 +112,7 @@ export function stillMarked(region: ProcessRegion, header: Uint8Array): boolean 
   return region.magic.equals(header.subarray(MAGIC_OFFSET, MAGIC_OFFSET + MAGIC_BYTES));
 }
 
-export function closeRegion({ fd }: Pick<ProcessRegion, 'fd'>): void {
+export function closeMemory({ fd }: Pick<ProcessMemory, 'fd'>): void {
   try {
     closeSync(fd);
   } catch {

@@ -27,7 +27,8 @@ const WAITING_GRACE_MS = 500;
 /**
  * One watchdog for all the worker processes of a test run, in the runner's main process. Each worker
  * announces itself in `dir` and mirrors its deadline table and heartbeat into a file there (see
- * `mirror.ts`), until this process finds the table in the worker's memory; this process reads them,
+ * `mirror.ts`); only its heartbeat where this process can read the worker's memory, in which it finds
+ * the table once it needs the slots (see `WatchedTable`). This process reads them,
  * and when a worker's event loop stops turning past a guard's deadline, opens that worker's inspector
  * (SIGUSR1), pauses it over a WebSocket and writes the BLOCKED dump, as a watchdog thread would from
  * inside. WAITING guards need no watchdog: the worker's heartbeat finds them itself.
@@ -70,7 +71,7 @@ export class ProcessWatchdog {
 
   /**
    * A worker that has just announced itself is looked at now rather than at the next poll: until it
-   * hears that its table is read from its memory, each of its arms writes its mirror file.
+   * hears that its memory can be read from here, each of its arms writes its mirror file.
    */
   #lookSoon(name: string): void {
     if (this.#announced.size === 0) {

@@ -55,7 +55,7 @@ export const PAGE_BYTES = SLOT_BYTES * SLOTS_PER_PAGE;
 /**
  * The table's first bytes, before its first page of slots, in shared memory and in a mirror file
  * alike: the control block, then (in memory) the magic by which a watching process finds the table,
- * then the watching process's answer (written into the memory where it can be, and into the file).
+ * then the watching process's answer (written into the file, and into the memory once found there).
  */
 export const HEADER_BYTES = 64;
 export const MAGIC_OFFSET = 16;
@@ -66,14 +66,23 @@ export const ANSWER_OFFSET = 32;
 /** How the watching process reads a guarded process's table. */
 export enum Answer {
   /**
-   * Not yet decided: the file is kept up to date, and the answer looked for (in memory at each arm,
-   * in the file at each heartbeat).
+   * Not yet decided: the file is kept up to date, and the answer looked for (in the file, at each
+   * arm and heartbeat).
    */
   NONE = 0,
-  /** It reads the table from the process's memory: the file need not be written any more. */
+  /**
+   * It can read the process's memory, and looks for the table there when it needs the slots (a
+   * heartbeat gone stale): the file need not hold the slots, only the control block, written at
+   * each heartbeat.
+   */
   READS_MEMORY = 1,
-  /** It cannot (no /proc, not permitted): it reads the file. */
+  /**
+   * It reads the file: it cannot read the memory (no /proc, not permitted), or did not find the
+   * table there. Also written by the process itself, once its table has outgrown the region.
+   */
   READS_FILE = 2,
+  /** It found the table in the process's memory and reads the whole of it there: written into that memory. */
+  FOUND = 3,
 }
 
 /** Heartbeat period of the guarded thread. */

@@ -1,4 +1,3 @@
-import { ownRegionAddress } from './process-memory.js';
 import { ANSWER_OFFSET, Control, HEADER_BYTES, MAGIC_BYTES, MAGIC_OFFSET, PAGE_BYTES } from './protocol.js';
 
 /**
@@ -9,7 +8,9 @@ import { ANSWER_OFFSET, Control, HEADER_BYTES, MAGIC_BYTES, MAGIC_OFFSET, PAGE_B
  * (/proc/<pid>/maps and /proc/<pid>/mem): in a WebAssembly memory, which has a mapping of its own,
  * page-aligned, with the table at its start, marked by a random magic. Reading it from there spares
  * the guarded process a write to its mirror file at every arm: a system call, which costs a test of a
- * few microseconds more than the rest of arming (see mirror.ts).
+ * few microseconds more than the rest of arming (see mirror.ts). The watching process looks for it
+ * only when it needs the slots, which a passing test file never makes it do: the scan of the
+ * mappings is nobody's cost until a worker hangs.
  */
 export interface TableMemory {
   control: Int32Array;
@@ -24,11 +25,9 @@ export interface FindableTable {
   magic: string;
   /** The region's size: its mapping is at least as large. */
   bytes: number;
-  /** The region's address in this process, where this process could find it (see `ownRegionAddress`). */
-  address?: number;
   /** The magic's bytes in the region: cleared when the table leaves the region (see `TableMirror`). */
   magicBytes: Uint8Array;
-  /** The answer word in the region, which the watching process writes once it has found the table. */
+  /** The answer word in the region, which the watching process writes once it has found the table there. */
   answer: Int32Array;
 }
 
@@ -49,8 +48,7 @@ export function allocateTable(findable: boolean): TableMemory {
   for (let i = 0; i < MAGIC_BYTES; i++) magicBytes[i] = Math.floor(Math.random() * 256);
   const magic = Buffer.from(magicBytes).toString('hex');
   const answer = new Int32Array(memory, ANSWER_OFFSET, 1);
-  const address = ownRegionAddress(magic, memory.byteLength);
-  return { ...table, findable: { magic, bytes: memory.byteLength, address, magicBytes, answer } };
+  return { ...table, findable: { magic, bytes: memory.byteLength, magicBytes, answer } };
 }
 
 /** A further page of slots. */

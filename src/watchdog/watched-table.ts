@@ -1,8 +1,18 @@
 import type { DeadlineTable } from './deadline-table.js';
-import { type MirrorInfo, readMirrorTable, readTable, type SlotsWanted, writeAnswer } from './mirror.js';
 import {
-  closeRegion,
+  answerOf,
+  type MirrorInfo,
+  readMirror,
+  readMirrorTable,
+  readTable,
+  type SlotsWanted,
+  writeAnswer,
+} from './mirror.js';
+import {
+  closeMemory,
   findRegion,
+  openMemory,
+  type ProcessMemory,
   type ProcessRegion,
   stillMarked,
   writeRegionAnswer,
@@ -10,15 +20,19 @@ import {
 import { Answer, SLOTS_PER_PAGE } from './protocol.js';
 
 /**
- * A watched process's deadline table as the watching process reads it: from the process's memory
- * once found there (the process then stops writing its mirror file: see mirror.ts), else from the
- * mirror file.
+ * A watched process's deadline table as the watching process reads it. Where the process's memory
+ * can be read, the process stops writing its slots to the mirror file and keeps only its heartbeat
+ * there (see mirror.ts): the table is looked for in the memory once that heartbeat goes stale, and
+ * read from there from then on. Elsewhere, and where it was not found, from the mirror file.
  */
 export class WatchedTable {
   readonly dir: string;
   /** The mirror's name (without suffix), unique per guarded thread. */
   readonly name: string;
   readonly info: MirrorInfo;
+  /** The process's memory, open, where the table has not been looked for yet. */
+  #memory: ProcessMemory | undefined;
+  /** The table's region in the process's memory, once found. */
   #region: ProcessRegion | undefined;
   #looked = false;
 
@@ -34,8 +48,65 @@ export class WatchedTable {
    */
   read(wantSlots?: SlotsWanted): DeadlineTable | undefined {
     this.look();
-    const region = this.#region;
-    if (!region) return readMirrorTable(this.dir, this.name, wantSlots);
+    if (this.#memory) return this.#readBeforeFound(wantSlots);
+    if (this.#region) return this.#readRegion(this.#region, wantSlots);
+    return readMirrorTable(this.dir, this.name, wantSlots);
+  }
+
+  close(): void {
+    const open = this.#region ?? this.#memory;
+    if (open) closeMemory(open);
+    this.#region = undefined;
+    this.#memory = undefined;
+  }
+
+  /**
+   * Once, at the process's announcement: whether its memory can be read from here, which the process
+   * hears in its file (at its next arm or heartbeat). No more: the table is looked for only if needed.
+   */
+  look(): void {
+    if (this.#looked) return;
+    this.#looked = true;
+    // A process that offered no memory writes its slots to the file: no answer to wait for.
+    if (!this.info.memory) return;
+    this.#memory = openMemory(this.info.process.pid);
+    this.#answer(this.#memory ? Answer.READS_MEMORY : Answer.READS_FILE);
+  }
+
+  /**
+   * The file's control block while it is all the file holds, and the slots from the memory, looked
+   * for now, once the heartbeat says that they are wanted; the whole file if the process wrote it
+   * whole again (its table outgrew the region).
+   */
+  #readBeforeFound(wantSlots: SlotsWanted | undefined): DeadlineTable | undefined {
+    const memory = this.#memory as ProcessMemory;
+    let wanted = false;
+    const file = readMirror(this.dir, this.name, (heartbeat) => {
+      wanted = wantSlots?.(heartbeat) ?? true;
+      return false;
+    });
+    if (!file) return undefined;
+    if (answerOf(file.header) === Answer.READS_FILE) {
+      this.close();
+      return readMirrorTable(this.dir, this.name, wantSlots);
+    }
+    if (!wanted) return file.table;
+    this.#memory = undefined;
+    const { magic, bytes } = this.info.memory as { magic: string; bytes: number };
+    this.#region = findRegion(memory, magic, bytes);
+    if (this.#region) {
+      // Heard at the process's next heartbeat, if it comes: its file is written no more.
+      writeRegionAnswer(this.#region, Answer.FOUND);
+      return this.#readRegion(this.#region, wantSlots);
+    }
+    // Not there after all: the file takes the slots over at the process's next heartbeat. Until then
+    // its slots are those it wrote before the answer, which may have ended since: none are read.
+    closeMemory(memory);
+    this.#answer(Answer.READS_FILE);
+    return file.table;
+  }
+
+  #readRegion(region: ProcessRegion, wantSlots: SlotsWanted | undefined): DeadlineTable | undefined {
     let read: ReturnType<typeof readTable>;
     try {
       // The region holds the table's first page only (a table that outgrows it moves to the file).
@@ -50,22 +121,9 @@ export class WatchedTable {
     return readMirrorTable(this.dir, this.name, wantSlots);
   }
 
-  close(): void {
-    if (this.#region) closeRegion(this.#region);
-    this.#region = undefined;
-  }
-
-  /** Looks for the table in the process's memory, once, and tells the process where it is read. */
-  look(): void {
-    if (this.#looked) return;
-    this.#looked = true;
-    const { memory, process } = this.info;
-    if (!memory) return;
-    this.#region = findRegion(process.pid, memory.magic, memory.bytes, memory.address);
-    // In its memory, the process hears the answer at its next arm; in the file, at its next heartbeat.
-    if (this.#region) writeRegionAnswer(this.#region, Answer.READS_MEMORY);
+  #answer(answer: Answer): void {
     try {
-      writeAnswer(this.dir, this.name, this.#region ? Answer.READS_MEMORY : Answer.READS_FILE);
+      writeAnswer(this.dir, this.name, answer);
     } catch {
       // The mirror is gone (the process withdrew or ended): this table is forgotten at the next poll.
     }
