@@ -91,13 +91,16 @@ export class ProcessWatchdog {
       if (this.#busy.has(watched.name)) continue;
       const now = clockOf(watched.info)();
       const stale = (heartbeat: number): boolean => now - heartbeat > FRESH_HEARTBEAT_MS;
-      // A loop that turned lately holds no BLOCKED guard (see `classify`): its slots are not read.
-      const table = watched.read(stale);
       // Only a worker whose loop stands still may be gone: a live one is not asked.
-      if (
-        (!table || stale(Atomics.load(table.control, Control.HEARTBEAT))) &&
-        !alive(watched.info.process.pid)
-      ) {
+      let gone: boolean | undefined;
+      const goneNow = (): boolean => {
+        gone ??= !alive(watched.info.process.pid);
+        return gone;
+      };
+      // A loop that turned lately holds no BLOCKED guard (see `classify`), nor does a process that
+      // ended: their slots are not read (nor looked for in the memory of one that ended).
+      const table = watched.read((heartbeat) => stale(heartbeat) && !goneNow());
+      if ((!table || stale(Atomics.load(table.control, Control.HEARTBEAT))) && goneNow()) {
         removeMirror(this.dir, watched.name);
         this.#forget(watched);
         continue;
