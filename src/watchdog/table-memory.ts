@@ -32,6 +32,7 @@ export interface FindableTable {
 }
 
 const WASM_PAGE_BYTES = 65_536;
+const HEX_DIGITS = '0123456789abcdef';
 
 /** Allocates a table's first region: findable from another process when `findable` and possible. */
 export function allocateTable(findable: boolean): TableMemory {
@@ -44,9 +45,14 @@ export function allocateTable(findable: boolean): TableMemory {
   };
   if (!memory) return table;
   const magicBytes = new Uint8Array(memory, MAGIC_OFFSET, MAGIC_BYTES);
-  // Not a secret, only unlikely elsewhere (and node:crypto would cost each worker its loading).
-  for (let i = 0; i < MAGIC_BYTES; i++) magicBytes[i] = Math.floor(Math.random() * 256);
-  const magic = Buffer.from(magicBytes).toString('hex');
+  // Not a secret, only unlikely elsewhere (and node:crypto would cost each worker its loading). Its
+  // hex is built alongside: a Buffer's hex encoding costs a worker more, run once, cold.
+  let magic = '';
+  for (let i = 0; i < MAGIC_BYTES; i++) {
+    const byte = Math.floor(Math.random() * 256);
+    magicBytes[i] = byte;
+    magic += HEX_DIGITS.charAt(byte >> 4) + HEX_DIGITS.charAt(byte & 15);
+  }
   const answer = new Int32Array(memory, ANSWER_OFFSET, 1);
   return { ...table, findable: { magic, bytes: memory.byteLength, magicBytes, answer } };
 }
