@@ -160,6 +160,8 @@ function watchedSelf() {
     findable,
     dir,
     table,
+    mirror,
+    firstPage,
     info: readMirrorInfo(dir, 'self-0') as MirrorInfo,
     /** Arms `slot` as the client does: the table and its high-water mark, then the mirror. */
     arm(slot: number, label: string) {
@@ -224,7 +226,7 @@ test('the watching process reads the heartbeat from the file, and looks for the 
   }
 });
 
-test('a table not found in memory after all is written whole to its file, and read from there', () => {
+test('a table not found in memory after all is written whole to its file, and read from there once it is', () => {
   const self = watchedSelf();
   // A watcher told of a magic that is nowhere in the process's memory.
   const info = { ...self.info, memory: { magic: '5a17'.repeat(8), bytes: self.findable.bytes } };
@@ -233,16 +235,36 @@ test('a table not found in memory after all is written whole to its file, and re
   self.arm(0, 'armed unseen');
   self.beat(1000);
   try {
-    // Not found: the answer goes back to the file, whose slots (from before the first answer) are not read.
+    // Not found, and said so: the file's slots, from before the first answer, are not read.
     expect(watched.read(() => true)?.capacity).toBe(0);
-    expect(self.file().readInt32LE(32)).toBe(Answer.READS_FILE);
-    // At its next heartbeat the process writes every slot to the file.
+    expect(self.file().readInt32LE(32)).toBe(Answer.NOT_FOUND);
+    expect(watched.read(() => true)?.capacity).toBe(0);
+    // At its next heartbeat the process writes its whole table to the file, and says so there.
     self.beat(2000);
+    expect(self.file().readInt32LE(32)).toBe(Answer.READS_FILE);
     const read = watched.read(() => true);
     expect(read?.control[Control.HEARTBEAT]).toBe(2000);
     expect(read?.read(0, self.table.generation(0))?.label).toBe('armed unseen');
     self.arm(1, 'armed after');
     expect(watched.read(() => true)?.read(1, self.table.generation(1))?.label).toBe('armed after');
+  } finally {
+    watched.close();
+  }
+});
+
+test('a process whose file took the table over before the watcher answered says so again, until the watcher reads the file', () => {
+  const self = watchedSelf();
+  self.arm(0, 'armed first');
+  // The table outgrows its region before the watcher has looked: the file holds it all, and says so.
+  self.mirror.grown(self.table, [self.firstPage]);
+  expect(self.file().readInt32LE(32)).toBe(Answer.READS_FILE);
+  // The watcher's answer, written after it, stands in the file instead.
+  const watched = new WatchedTable(self.dir, 'self-0', self.info);
+  watched.look();
+  self.beat(1000);
+  try {
+    expect(self.file().readInt32LE(32)).toBe(Answer.READS_FILE);
+    expect(watched.read(() => true)?.read(0, self.table.generation(0))?.label).toBe('armed first');
   } finally {
     watched.close();
   }

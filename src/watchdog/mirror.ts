@@ -136,24 +136,19 @@ export class TableMirror {
     }
     if (this.#answer === Answer.FOUND) return;
     writeSync(this.#fd, table.control, 0, Control.WORDS * 4, 0);
-    if (this.#answer === Answer.READS_MEMORY && this.#readAnswer() === Answer.READS_FILE) {
-      // The watcher did not find the table in memory: the file takes the slots over, all of them.
-      this.#answer = Answer.READS_FILE;
-      this.#writeSlots(table);
-    }
     for (const slot of this.#freed) {
       this.#listed[slot] = false;
       this.writeState(table, slot);
     }
     this.#freed.length = 0;
-    if (this.#answer === Answer.NONE) this.#answer = this.#readAnswer();
+    this.#hear(table);
   }
 
   /** An armed slot: its words and label, and its path when that changed. */
   writeSlot(table: DeadlineTable, slot: number, path: string | undefined): void {
     // The answer known already costs no call: this runs at every arm.
     if (this.#answer === Answer.READS_MEMORY || this.#answer === Answer.FOUND) return;
-    if (this.#answer === Answer.NONE && this.#hasAnswered()) return;
+    if (this.#answer === Answer.NONE && this.#hear(table) === Answer.READS_MEMORY) return;
     const bytes = table.slotBytes(slot);
     const offset = HEADER_BYTES + slot * SLOT_BYTES;
     if (this.#paths[slot] !== path) {
@@ -178,9 +173,8 @@ export class TableMirror {
   }
 
   /**
-   * The table has grown a page, beyond the region the watcher can find: the file takes over for good.
-   * If it did not hold the slots, the whole table is written first; then the answer says so, for a
-   * watcher that has not looked in the memory, and the magic is cleared, for one that has.
+   * The table has grown a page, beyond the region the watcher can find: the file takes over for good,
+   * written whole first if it did not hold the slots.
    */
   grown(table: DeadlineTable, pages: readonly Uint8Array[]): void {
     if (!this.#holdsSlots()) {
@@ -189,10 +183,7 @@ export class TableMirror {
       // What the file holds now is the table's whole: every slot's path included.
       this.#paths.length = 0;
     }
-    this.#answer = Answer.READS_FILE;
-    this.writeControl(table);
-    writeSync(this.#fd, new Int32Array([Answer.READS_FILE]), 0, 4, ANSWER_OFFSET);
-    this.#magic?.fill(0);
+    this.#takenOver(table);
   }
 
   /** Whether the file holds the slots: until the watcher answers, and for good once it reads the file. */
@@ -200,13 +191,38 @@ export class TableMirror {
     return this.#answer === Answer.NONE || this.#answer === Answer.READS_FILE;
   }
 
-  /** Whether the watcher, not heard yet, has answered that it reads the memory, by its answer in the file. */
-  #hasAnswered(): boolean {
-    this.#answer = this.#readAnswer();
-    return this.#answer === Answer.READS_MEMORY;
+  /**
+   * Reads the watcher's answer in the file and acts on it; returns the answer this mirror follows
+   * now. Once the file holds the table, it says so (`READS_FILE`) for as long as the watcher's own
+   * answer, written before it read that, may stand there instead.
+   */
+  #hear(table: DeadlineTable): number {
+    const heard = this.#readAnswer();
+    if (this.#answer === Answer.READS_FILE) {
+      if (heard !== Answer.READS_FILE) this.#takenOver(table);
+    } else if (heard === Answer.NOT_FOUND) {
+      // The watcher did not find the table in memory: the file takes it over, whole.
+      if (!this.#holdsSlots()) this.#writeSlots(table);
+      this.#takenOver(table);
+    } else if (heard !== Answer.NONE) {
+      this.#answer = heard;
+    }
+    return this.#answer;
   }
 
-  /** Every slot in use, whole, after the watcher stopped reading the memory. */
+  /**
+   * The file holds the whole table, for good: the answer says so, for a watcher that reads the file's
+   * header, and the magic is cleared, for one that reads the memory.
+   */
+  #takenOver(table: DeadlineTable): void {
+    this.#answer = Answer.READS_FILE;
+    writeSync(this.#fd, table.control, 0, Control.WORDS * 4, 0);
+    this.#answerInFile[0] = Answer.READS_FILE;
+    writeSync(this.#fd, this.#answerInFile, 0, 4, ANSWER_OFFSET);
+    this.#magic?.fill(0);
+  }
+
+  /** Every slot in use, whole, once the file takes over a table it did not hold. */
   #writeSlots(table: DeadlineTable): void {
     const slots = Atomics.load(table.control, Control.HIGH_WATER);
     for (let slot = 0; slot < slots; slot++) {

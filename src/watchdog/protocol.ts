@@ -77,12 +77,17 @@ export enum Answer {
    */
   READS_MEMORY = 1,
   /**
-   * It reads the file: it cannot read the memory (no /proc, not permitted), or did not find the
-   * table there. Also written by the process itself, once its table has outgrown the region.
+   * It reads the file: it cannot read the memory (no /proc, not permitted). Also written by the
+   * process itself, once its file holds the whole table (it outgrew the region, or `NOT_FOUND`).
    */
   READS_FILE = 2,
   /** It found the table in the process's memory and reads the whole of it there: written into that memory. */
   FOUND = 3,
+  /**
+   * It did not find the table in the process's memory after all: the process writes its whole table
+   * to the file, then answers `READS_FILE` itself. Until then no slot of the file is read.
+   */
+  NOT_FOUND = 4,
 }
 
 /** Heartbeat period of the guarded thread. */

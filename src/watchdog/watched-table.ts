@@ -23,7 +23,8 @@ import { Answer, SLOTS_PER_PAGE } from './protocol.js';
  * A watched process's deadline table as the watching process reads it. Where the process's memory
  * can be read, the process stops writing its slots to the mirror file and keeps only its heartbeat
  * there (see mirror.ts): the table is looked for in the memory once that heartbeat goes stale, and
- * read from there from then on. Elsewhere, and where it was not found, from the mirror file.
+ * read from there from then on. Elsewhere, and once the process has written its whole table to the
+ * file again, from the mirror file.
  */
 export class WatchedTable {
   readonly dir: string;
@@ -34,6 +35,8 @@ export class WatchedTable {
   #memory: ProcessMemory | undefined;
   /** The table's region in the process's memory, once found. */
   #region: ProcessRegion | undefined;
+  /** The mirror file holds the whole table. */
+  #fileWhole = false;
   #looked = false;
 
   constructor(dir: string, name: string, info: MirrorInfo) {
@@ -48,9 +51,9 @@ export class WatchedTable {
    */
   read(wantSlots?: SlotsWanted): DeadlineTable | undefined {
     this.look();
-    if (this.#memory) return this.#readBeforeFound(wantSlots);
     if (this.#region) return this.#readRegion(this.#region, wantSlots);
-    return readMirrorTable(this.dir, this.name, wantSlots);
+    if (this.#fileWhole) return readMirrorTable(this.dir, this.name, wantSlots);
+    return this.#readHeartbeat(wantSlots);
   }
 
   close(): void {
@@ -68,18 +71,20 @@ export class WatchedTable {
     if (this.#looked) return;
     this.#looked = true;
     // A process that offered no memory writes its slots to the file: no answer to wait for.
-    if (!this.info.memory) return;
+    if (!this.info.memory) {
+      this.#fileWhole = true;
+      return;
+    }
     this.#memory = openMemory(this.info.process.pid);
+    this.#fileWhole = !this.#memory;
     this.#answer(this.#memory ? Answer.READS_MEMORY : Answer.READS_FILE);
   }
 
   /**
-   * The file's control block while it is all the file holds, and the slots from the memory, looked
-   * for now, once the heartbeat says that they are wanted; the whole file if the process wrote it
-   * whole again (its table outgrew the region).
+   * The file's control block, while that is all the file is sure to hold; and the slots from the
+   * memory, looked for now, once the heartbeat says that they are wanted.
    */
-  #readBeforeFound(wantSlots: SlotsWanted | undefined): DeadlineTable | undefined {
-    const memory = this.#memory as ProcessMemory;
+  #readHeartbeat(wantSlots: SlotsWanted | undefined): DeadlineTable | undefined {
     let wanted = false;
     const file = readMirror(this.dir, this.name, (heartbeat) => {
       wanted = wantSlots?.(heartbeat) ?? true;
@@ -87,10 +92,13 @@ export class WatchedTable {
     });
     if (!file) return undefined;
     if (answerOf(file.header) === Answer.READS_FILE) {
+      // The process wrote its whole table to the file: its table outgrew the region, or was not found.
       this.close();
+      this.#fileWhole = true;
       return readMirrorTable(this.dir, this.name, wantSlots);
     }
-    if (!wanted) return file.table;
+    const memory = this.#memory;
+    if (!wanted || !memory) return file.table;
     this.#memory = undefined;
     const { magic, bytes } = this.info.memory as { magic: string; bytes: number };
     this.#region = findRegion(memory, magic, bytes);
@@ -99,10 +107,10 @@ export class WatchedTable {
       writeRegionAnswer(this.#region, Answer.FOUND);
       return this.#readRegion(this.#region, wantSlots);
     }
-    // Not there after all: the file takes the slots over at the process's next heartbeat. Until then
-    // its slots are those it wrote before the answer, which may have ended since: none are read.
+    // Not there after all. The slots in the file are those written before the first answer, which
+    // may have ended since: none are read until the process has written its whole table there.
     closeMemory(memory);
-    this.#answer(Answer.READS_FILE);
+    this.#answer(Answer.NOT_FOUND);
     return file.table;
   }
 
@@ -118,6 +126,7 @@ export class WatchedTable {
     if (stillMarked(region, read.header)) return read.table;
     // The magic is gone: the table outgrew the region, and the whole of it is in the file now.
     this.close();
+    this.#fileWhole = true;
     return readMirrorTable(this.dir, this.name, wantSlots);
   }
 
