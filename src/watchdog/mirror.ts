@@ -40,7 +40,7 @@ import type { FindableTable } from './table-memory.js';
  * memory. Only a heartbeat gone stale makes it look for the table there; once it has found it, it
  * says so in the memory (`Answer.FOUND`), and nothing more is written here. The file takes over the
  * slots again, for good, when the table outgrows the region the watcher reads, or when the watcher
- * could not find it there (`Answer.READS_FILE`).
+ * could not find it there (`Answer.NOT_FOUND`); the process then answers `READS_FILE` itself.
  */
 
 /** What the watchdog process needs to know of a guarded process, written once beside its table. */
@@ -183,7 +183,8 @@ export class TableMirror {
       // What the file holds now is the table's whole: every slot's path included.
       this.#paths.length = 0;
     }
-    this.#takenOver(table);
+    writeSync(this.#fd, table.control, 0, Control.WORDS * 4, 0);
+    this.#takenOver();
   }
 
   /** Whether the file holds the slots: until the watcher answers, and for good once it reads the file. */
@@ -199,11 +200,11 @@ export class TableMirror {
   #hear(table: DeadlineTable): number {
     const heard = this.#readAnswer();
     if (this.#answer === Answer.READS_FILE) {
-      if (heard !== Answer.READS_FILE) this.#takenOver(table);
+      if (heard !== Answer.READS_FILE) this.#takenOver();
     } else if (heard === Answer.NOT_FOUND) {
       // The watcher did not find the table in memory: the file takes it over, whole.
       if (!this.#holdsSlots()) this.#writeSlots(table);
-      this.#takenOver(table);
+      this.#takenOver();
     } else if (heard !== Answer.NONE) {
       this.#answer = heard;
     }
@@ -211,12 +212,12 @@ export class TableMirror {
   }
 
   /**
-   * The file holds the whole table, for good: the answer says so, for a watcher that reads the file's
+   * The file holds the whole table, for good (its control block is current: written at each heartbeat
+   * and each growth of the high-water mark): the answer says so, for a watcher that reads the file's
    * header, and the magic is cleared, for one that reads the memory.
    */
-  #takenOver(table: DeadlineTable): void {
+  #takenOver(): void {
     this.#answer = Answer.READS_FILE;
-    writeSync(this.#fd, table.control, 0, Control.WORDS * 4, 0);
     this.#answerInFile[0] = Answer.READS_FILE;
     writeSync(this.#fd, this.#answerInFile, 0, 4, ANSWER_OFFSET);
     this.#magic?.fill(0);

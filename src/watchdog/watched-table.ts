@@ -17,7 +17,7 @@ import {
   stillMarked,
   writeRegionAnswer,
 } from './process-memory.js';
-import { Answer, SLOTS_PER_PAGE } from './protocol.js';
+import { Answer, Control, SLOTS_PER_PAGE } from './protocol.js';
 
 /**
  * A watched process's deadline table as the watching process reads it. Where the process's memory
@@ -85,11 +85,7 @@ export class WatchedTable {
    * memory, looked for now, once the heartbeat says that they are wanted.
    */
   #readHeartbeat(wantSlots: SlotsWanted | undefined): DeadlineTable | undefined {
-    let wanted = false;
-    const file = readMirror(this.dir, this.name, (heartbeat) => {
-      wanted = wantSlots?.(heartbeat) ?? true;
-      return false;
-    });
+    const file = readMirror(this.dir, this.name, () => false);
     if (!file) return undefined;
     if (answerOf(file.header) === Answer.READS_FILE) {
       // The process wrote its whole table to the file: its table outgrew the region, or was not found.
@@ -98,6 +94,7 @@ export class WatchedTable {
       return readMirrorTable(this.dir, this.name, wantSlots);
     }
     const memory = this.#memory;
+    const wanted = wantSlots?.(file.table.control[Control.HEARTBEAT] as number) ?? true;
     if (!wanted || !memory) return file.table;
     this.#memory = undefined;
     const { magic, bytes } = this.info.memory as { magic: string; bytes: number };
