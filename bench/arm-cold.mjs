@@ -19,9 +19,10 @@ const STEPS = 200;
  * main process reads a worker's: arming then writes no file.
  */
 const ENTRY = `
-import { armForRunner } from ${JSON.stringify(path.join(ROOT, 'src/guard/api.ts'))};
+import { armRunnerStep } from ${JSON.stringify(path.join(ROOT, 'src/guard/api.ts'))};
 import { guardRuntime, watchFromProcess } from ${JSON.stringify(path.join(ROOT, 'src/guard/runtime.ts'))};
 import { DEFAULTS } from ${JSON.stringify(path.join(ROOT, 'src/options.ts'))};
+import { labelPart } from ${JSON.stringify(path.join(ROOT, 'src/watchdog/label-part.ts'))};
 import { ProcessWatchdog } from ${JSON.stringify(path.join(ROOT, 'src/watchdog/process-watchdog.ts'))};
 const watchdog = new ProcessWatchdog();
 watchFromProcess(watchdog.dir);
@@ -29,12 +30,12 @@ guardRuntime();
 // Time for the watchdog to find the table in this process's memory and answer.
 setTimeout(() => {
   globalThis.gc();
-  const prefix = 'suite.test.ts > file > ';
-  const steps = ['', ' [beforeEach]'];
   const names = Array.from({ length: ${STEPS / 2} }, (_, i) => 'case ' + i);
   process.getegid();
+  const prefix = labelPart('suite.test.ts > file > ');
+  const steps = [labelPart(''), labelPart(' [beforeEach]')];
   for (let i = 0; i < ${STEPS}; i++) {
-    armForRunner(5000, prefix, undefined, DEFAULTS, names[i >> 1], steps[i & 1]).disarm();
+    armRunnerStep(5000, DEFAULTS, prefix, names[i >> 1], steps[i & 1]).disarm();
   }
   process.getegid();
   watchdog.close();

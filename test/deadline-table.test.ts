@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
 import { DeadlineTable } from '../src/watchdog/deadline-table.js';
+import { type LabelPart, labelPart } from '../src/watchdog/label-part.js';
 import { LABEL_CAPACITY } from '../src/watchdog/protocol.js';
 import { allocateTable } from '../src/watchdog/table-memory.js';
 
@@ -7,11 +8,15 @@ import { allocateTable } from '../src/watchdog/table-memory.js';
 function tableWithReader() {
   const { control, firstPage } = allocateTable(false);
   const table = new DeadlineTable(control, [firstPage]);
+  // Each prefix and suffix encoded once, as a runner hands the same parts over again.
+  const parts = new Map<string, LabelPart>();
+  const part = (text: string) => parts.get(text) ?? (parts.set(text, labelPart(text)).get(text) as LabelPart);
   /** A label in parts, as a runner arms its steps; or a string, any other label. */
   const arm = (slot: number, label: string | { prefix: string; name: string; suffix: string }) => {
     const { prefix, name, suffix } =
       typeof label === 'string' ? { prefix: label, name: '', suffix: '' } : label;
-    table.arm(slot, 1e9, 0, 1000, { onBlocked: 'exit', exitCode: 1, path: undefined }, prefix, name, suffix);
+    const policy = { onBlocked: 'exit', exitCode: 1, path: undefined } as const;
+    table.arm(slot, 1e9, 0, 1000, policy, part(prefix), name, part(suffix));
   };
   const labelAt = (slot: number) => table.read(slot, table.generation(slot))?.label;
   return { table, arm, labelAt };

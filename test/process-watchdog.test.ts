@@ -5,6 +5,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { processFacts } from '../src/guard/facts.js';
 import { DeadlineTable } from '../src/watchdog/deadline-table.js';
+import { labelPart, NO_PART } from '../src/watchdog/label-part.js';
 import { type MirrorInfo, readMirrorInfo, readTable, TableMirror } from '../src/watchdog/mirror.js';
 import { closeMemory, findRegion, openMemory } from '../src/watchdog/process-memory.js';
 import { Answer, Control } from '../src/watchdog/protocol.js';
@@ -165,7 +166,8 @@ function watchedSelf() {
     info: readMirrorInfo(dir, 'self-0') as MirrorInfo,
     /** Arms `slot` as the client does: the table and its high-water mark, then the mirror. */
     arm(slot: number, label: string) {
-      table.arm(slot, 1e9, 0, 1000, { onBlocked: 'exit', exitCode: 1, path: undefined }, label, '', '');
+      const policy = { onBlocked: 'exit', exitCode: 1, path: undefined } as const;
+      table.arm(slot, 1e9, 0, 1000, policy, labelPart(label), '', NO_PART);
       const grown = slot >= Atomics.load(control, Control.HIGH_WATER);
       if (grown) Atomics.store(control, Control.HIGH_WATER, slot + 1);
       mirror.writeSlot(table, slot, undefined);

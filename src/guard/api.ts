@@ -3,6 +3,7 @@ import { describeValue, invalidOption } from '../errors.js';
 import { DEFAULTS, type HangDumpOptions, type RunnerOptions, resolveOptions } from '../options.js';
 import { mayHaveOpenCreations } from '../resources/tracker.js';
 import { type CapturedStack, captureStack } from '../stack/capture.js';
+import { type LabelPart, labelPart, NO_PART } from '../watchdog/label-part.js';
 import { type Engine, registeredEngine } from './engine.js';
 import { threadSnapshots } from './lazy.js';
 import { type GuardRecord, guardRuntime } from './runtime.js';
@@ -41,9 +42,9 @@ class Guard implements HangGuard, GuardRecord {
     budgetMs: number,
     options: RunnerOptions,
     site: CapturedStack | undefined,
-    prefix: string,
+    prefix: LabelPart,
     name: string,
-    suffix: string,
+    suffix: LabelPart,
   ) {
     this.site = site;
     guardRuntime().arm(budgetMs, options, this, prefix, name, suffix);
@@ -88,7 +89,7 @@ export function armHangDump(secondsOrOptions: number | HangDumpOptions): HangGua
   if (engine) return engine.armHangDump(secondsOrOptions);
   const options = resolveOptions(secondsOrOptions);
   const site = options.label === undefined ? captureStack(armHangDump) : undefined;
-  return new Guard(options.budgetMs, options, site, options.label ?? '', '', '');
+  return new Guard(options.budgetMs, options, site, labelPart(options.label ?? ''), '', NO_PART);
 }
 
 /** The runtime this thread runs when it is another copy of this code (see engine.ts). */
@@ -98,22 +99,34 @@ function otherEngine(): Engine | undefined {
 }
 
 /**
- * For runner adapters, which resolve their options once and arm a guard or two per test: arms one
- * from options already validated (`budgetMs` from `budgetOfTimeout`), with its site captured
- * elsewhere (where the test or hook was defined), so that a WAITING dump points at the user's code.
- * The label may come in parts (`label`, then `name` and `step`), which are written apart: see
- * `DeadlineTable.arm`. Strings, not an object: an object per arm costs a worker's cold code more
- * than the rest of arming's bookkeeping.
+ * For runner adapters, which resolve their options once: arms a guard from options already validated
+ * (`budgetMs` from `budgetOfTimeout`), with its site captured elsewhere (where the test or hook was
+ * defined), so that a WAITING dump points at the user's code.
  */
 export function armForRunner(
   budgetMs: number,
   label: string,
   site: CapturedStack | undefined,
   options: RunnerOptions = DEFAULTS,
-  name = '',
-  step = '',
 ): HangGuard {
-  return new Guard(budgetMs, options, site, label, name, step);
+  return new Guard(budgetMs, options, site, labelPart(label), '', NO_PART);
+}
+
+/**
+ * For a runner that arms each step of each test (its hooks, its body): the label comes in parts, the
+ * path of the test's suite and the step encoded once (see `labelPart`), the test's name as it is,
+ * which a slot writes only when it does not hold them already (see `DeadlineTable.arm`). No site: a
+ * dump finds the test's own. Parts, not an object: an object per arm costs a worker's cold code more
+ * than the rest of arming's bookkeeping.
+ */
+export function armRunnerStep(
+  budgetMs: number,
+  options: RunnerOptions,
+  prefix: LabelPart,
+  name: string,
+  step: LabelPart,
+): HangGuard {
+  return new Guard(budgetMs, options, undefined, prefix, name, step);
 }
 
 /**
@@ -137,11 +150,11 @@ export function dumpOnHang<F extends (...args: never[]) => unknown>(
   if (typeof fn !== 'function') {
     throw invalidOption(TypeError, `Expected a function to guard, got ${describeValue(fn)}.`);
   }
-  const label = options.label ?? (fn.name || undefined);
+  const label = labelPart(options.label ?? fn.name);
   // Captured once, where the wrapper is made (usually the test's definition), not at every call.
   const site = captureStack(dumpOnHang);
   const wrapper = function (this: unknown, ...args: unknown[]): unknown {
-    const guard = new Guard(options.budgetMs, options, site, label ?? '', '', '');
+    const guard = new Guard(options.budgetMs, options, site, label, '', NO_PART);
     // A function that declares a callback parameter (Jest's `done`, node:test's second argument)
     // and returns no promise signals its completion by calling it.
     if (!args.some((arg, index) => typeof arg === 'function' && index < fn.length)) {

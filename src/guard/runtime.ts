@@ -11,6 +11,7 @@ import type { CapturedStack } from '../stack/capture.js';
 import { writeStderr } from '../stderr.js';
 import { isMainThread, threadId } from '../thread.js';
 import { type Armed, WatchdogClient } from '../watchdog/client.js';
+import type { LabelPart } from '../watchdog/label-part.js';
 import { PROBES_KEY, probeExpression, State } from '../watchdog/protocol.js';
 import { processFacts } from './facts.js';
 import { dumpWriter, threadSnapshots } from './lazy.js';
@@ -126,9 +127,9 @@ class GuardRuntime {
     budgetMs: number,
     options: RunnerOptions,
     record: GuardRecord,
-    prefix: string,
+    prefix: LabelPart,
     name: string,
-    suffix: string,
+    suffix: LabelPart,
   ): void {
     this.#client.arm(budgetMs, options, record, prefix, name, suffix);
     record.id = ++this.#guards;

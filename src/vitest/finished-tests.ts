@@ -1,6 +1,6 @@
 import type { RunnerTask, RunnerTestFile } from 'vitest';
 import type { FinishedTest } from '../dump/model.js';
-import { labelName, labelPrefix } from './labels.js';
+import { testLabel } from './labels.js';
 
 /**
  * The tests of `file` that passed or were skipped since `sinceEpoch`, named as dump labels name them.
@@ -22,7 +22,7 @@ export function finishedTestsOf(file: RunnerTestFile, sinceEpoch: number): Finis
     // A test skipped by its mode never started (no start time): Vitest knows it from the collection.
     if (result?.startTime === undefined || result.startTime + (result.duration ?? 0) < sinceEpoch) return;
     finished.push({
-      name: `${labelPrefix(task)}${labelName(task)}`,
+      name: testLabel(task),
       state,
       ...(result.duration === undefined ? {} : { durationMs: Math.round(result.duration) }),
     });

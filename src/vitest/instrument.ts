@@ -1,6 +1,6 @@
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest';
 import type { getHooks } from 'vitest/suite';
-import { armForRunner, type HangGuard } from '../guard/api.js';
+import { armForRunner, armRunnerStep, type HangGuard } from '../guard/api.js';
 import { reportFinishedTests } from '../guard/runtime.js';
 import { whenSettled } from '../guard/settle.js';
 import { budgetOfTimeout, DEFAULTS, type RunnerOptions } from '../options.js';
@@ -8,7 +8,7 @@ import type { TestContext } from './annotate.js';
 import { runConcurrentTestsApart, setRunningGuard } from './concurrent.js';
 import type { AtFileEnd } from './file-turns.js';
 import { finishedTestsOf } from './finished-tests.js';
-import { type HookKind, labelName, labelPrefix, labelStep } from './labels.js';
+import { type HookKind, namePart, prefixPart, stepPart } from './labels.js';
 import { recordOpenAtEnd } from './open-at-end.js';
 import { LEFTOVER_TESTS_META, LEFTOVERS_META, type WorkerOptions } from './options.js';
 import { armFromRunner, type TestTurns } from './run-task.js';
@@ -233,7 +233,7 @@ function armFor(
 ): HangGuard | undefined {
   const budgetMs = budgetOfTimeout(timeoutMs);
   if (budgetMs === undefined) return undefined;
-  return armForRunner(budgetMs, labelPrefix(owner), undefined, runner, labelName(owner), labelStep(kind));
+  return armRunnerStep(budgetMs, runner, prefixPart(owner), namePart(owner), stepPart(kind));
 }
 
 /** Marks one of hangdump's own hooks, so that it is never wrapped itself. */

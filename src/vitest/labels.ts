@@ -1,4 +1,5 @@
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest';
+import { type LabelPart, labelPart, NO_PART } from '../watchdog/label-part.js';
 
 const HOOK_KINDS = [
   'beforeAll',
@@ -14,29 +15,39 @@ export type HookKind = (typeof HOOK_KINDS)[number];
 
 type Suite = RunnerTestSuite | RunnerTestFile;
 
-/** Each hook kind's part of a label: one string per kind, which a slot recognizes as the one it holds. */
-const STEPS = Object.fromEntries(HOOK_KINDS.map((kind) => [kind, ` [${kind}]`])) as Record<HookKind, string>;
-
-/**
- * The label of a test (`file > describe > test`, and which retry or repeat this is), or of a hook
- * (that of its suite, or of the test it runs for, then ` [beforeEach]`), as Vitest's reporters write
- * names. The file comes first so that a dump names its file even when the worker that wrote it was
- * ended. In three parts, which the deadline table writes apart (see `DeadlineTable.arm`): arming a
- * test's steps builds no string. This is the first: the path of a test's suite and ` > `, or a
- * suite's own path.
+/*
+ * A guard's label names a test (`file > describe > test`, and which retry or repeat this is), or a
+ * hook (that of its suite, or of the test it runs for, then ` [beforeEach]`), as Vitest's reporters
+ * write names. The file comes first so that a dump names its file even when the worker that wrote it
+ * was ended. A step is armed with its label in three parts (see
+ * `DeadlineTable.arm`): the path of a test's suite and ` > ` (or a suite's own path), the test's
+ * name (a string, new at each test), the hook's kind.
  */
-export function labelPrefix(owner: RunnerTestCase | Suite): string {
-  return owner.type === 'test' ? prefixOf(owner.suite ?? owner.file) : path(owner);
+
+/** Each hook kind's part of a label: one part per kind, which a slot recognizes as the one it holds. */
+const STEPS = Object.fromEntries(HOOK_KINDS.map((kind) => [kind, labelPart(` [${kind}]`)])) as Record<
+  HookKind,
+  LabelPart
+>;
+
+/** The label's first part: the path of a test's suite and ` > `, or a suite's own path. */
+export function prefixPart(owner: RunnerTestCase | Suite): LabelPart {
+  return owner.type === 'test' ? testsPrefixPart(owner.suite ?? owner.file) : pathPart(owner);
 }
 
-/** The label's second part (see `labelPrefix`): a test's name and attempt; none for a suite. */
-export function labelName(owner: RunnerTestCase | Suite): string {
+/** The label's second part: a test's name and attempt; none for a suite. */
+export function namePart(owner: RunnerTestCase | Suite): string {
   return owner.type === 'test' ? attemptName(owner) : '';
 }
 
-/** The label's third part (see `labelPrefix`): the hook's kind; none for a test's own body. */
-export function labelStep(kind: HookKind | undefined): string {
-  return kind === undefined ? '' : STEPS[kind];
+/** The label's third part: the hook's kind; none for a test's own body. */
+export function stepPart(kind: HookKind | undefined): LabelPart {
+  return kind === undefined ? NO_PART : STEPS[kind];
+}
+
+/** A test's whole label (as its body's guard is named), as text. */
+export function testLabel(test: RunnerTestCase): string {
+  return `${prefixOf(test.suite ?? test.file)}${attemptName(test)}`;
 }
 
 function attemptName(test: RunnerTestCase): string {
@@ -46,9 +57,29 @@ function attemptName(test: RunnerTestCase): string {
   return `${test.name}${retry ? ` (retry ${retry})` : ''}${repeat ? ` (repeat ${repeat})` : ''}`;
 }
 
-/** Each suite's path, and its tests' prefix (the path and ` > `), built once. */
+/** Each suite's path and its tests' prefix, as text and encoded, made once. */
 const paths = new WeakMap<Suite, string>();
 const prefixes = new WeakMap<Suite, string>();
+const pathParts = new WeakMap<Suite, LabelPart>();
+const prefixParts = new WeakMap<Suite, LabelPart>();
+
+function testsPrefixPart(suite: Suite): LabelPart {
+  let part = prefixParts.get(suite);
+  if (part === undefined) {
+    part = labelPart(prefixOf(suite));
+    prefixParts.set(suite, part);
+  }
+  return part;
+}
+
+function pathPart(suite: Suite): LabelPart {
+  let part = pathParts.get(suite);
+  if (part === undefined) {
+    part = labelPart(path(suite));
+    pathParts.set(suite, part);
+  }
+  return part;
+}
 
 function prefixOf(suite: Suite): string {
   let prefix = prefixes.get(suite);

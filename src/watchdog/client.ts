@@ -5,6 +5,7 @@ import type { DumpResult } from '../dump/result.js';
 import { writeStderr } from '../stderr.js';
 import { kernelThreadId } from '../thread.js';
 import { DeadlineTable, type SlotPolicy } from './deadline-table.js';
+import type { LabelPart } from './label-part.js';
 import { TableMirror } from './mirror.js';
 import {
   BUSY_HOLD_MS,
@@ -92,9 +93,9 @@ export class WatchdogClient {
     budgetMs: number,
     policy: SlotPolicy,
     armed: Armed,
-    prefix: string,
+    prefix: LabelPart,
     name: string,
-    suffix: string,
+    suffix: LabelPart,
   ): void {
     const slot = this.#free.pop() ?? this.#grow();
     const armedAt = now();

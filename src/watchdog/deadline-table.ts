@@ -1,4 +1,5 @@
 import type { OnBlocked } from '../options.js';
+import { type LabelPart, labelPart } from './label-part.js';
 import { LABEL_CAPACITY, PATH_CAPACITY, SLOT_BYTES, SLOTS_PER_PAGE, Slot, State } from './protocol.js';
 
 /** One guard's configuration as it stands in shared memory. */
@@ -34,11 +35,11 @@ interface SlotView {
   pathBytes: Uint8Array;
   /**
    * The label's parts the slot holds, and where each ends in `labelBytes`, or `~end` where the label
-   * was cut (see `encodeAt`); the armer's side only.
+   * was cut (see `writePart`); the armer's side only.
    */
-  prefix: string | undefined;
+  prefix: LabelPart | undefined;
   name: string | undefined;
-  suffix: string | undefined;
+  suffix: LabelPart | undefined;
   prefixEnd: number;
   nameEnd: number;
   suffixEnd: number;
@@ -60,56 +61,50 @@ function decode(bytes: Uint8Array): string {
 }
 
 /** Writes a label into the slot, the parts it does not hold already, and returns its length in bytes. */
-function encodeLabel(view: SlotView, prefix: string, name: string, suffix: string): number {
+function writeLabel(view: SlotView, prefix: LabelPart, name: string, suffix: LabelPart): number {
   if (view.prefix !== prefix) {
     view.prefix = prefix;
-    view.prefixEnd = encodeAt(view.labelBytes, 0, prefix);
+    view.prefixEnd = writePart(view.labelBytes, 0, prefix);
     view.name = undefined;
   }
   if (view.name !== name) {
     view.name = name;
-    view.nameEnd = encodeAt(view.labelBytes, view.prefixEnd, name);
+    view.nameEnd = writeText(view.labelBytes, view.prefixEnd, name);
     view.suffix = undefined;
   }
   if (view.suffix !== suffix) {
     view.suffix = suffix;
-    view.suffixEnd = encodeAt(view.labelBytes, view.nameEnd, suffix);
+    view.suffixEnd = writePart(view.labelBytes, view.nameEnd, suffix);
   }
   return view.suffixEnd < 0 ? ~view.suffixEnd : view.suffixEnd;
 }
 
 /**
- * The UTF-8 bytes of label parts that `encodeAt` does not copy as ASCII (those beyond ASCII, and
- * those longer than the room left, which are cut), kept: a runner hands the same strings
- * over again (its suite's path, the step's kind), and in a worker's cold code `TextEncoder` costs
- * more than copying bytes it made before. Cleared when full, for labels that never repeat; parts
- * longer than a label's capacity are neither kept nor encoded whole.
+ * Copies `part` into `bytes` at `offset`, and returns where it ends; or, when it did not fit whole
+ * (cut at a character), `~end`: then so do the parts after it, which are not written (`offset` is
+ * such a `~end`).
  */
-const encodedParts = new Map<string, Uint8Array>();
-const MAX_ENCODED_PARTS = 256;
-
-function bytesOf(text: string): Uint8Array {
-  // Each character takes a byte at least: no more of a longer part can fit (a 10 MB label, say).
-  if (text.length > LABEL_CAPACITY) return encoder.encode(text.slice(0, LABEL_CAPACITY));
-  let bytes = encodedParts.get(text);
-  if (bytes === undefined) {
-    if (encodedParts.size >= MAX_ENCODED_PARTS) encodedParts.clear();
-    bytes = encoder.encode(text);
-    encodedParts.set(text, bytes);
+function writePart(bytes: Uint8Array, offset: number, part: LabelPart): number {
+  if (offset < 0 || part.length === 0) return offset;
+  const room = bytes.length - offset;
+  if (part.length <= room) {
+    bytes.set(part, offset);
+    return offset + part.length;
   }
-  return bytes;
+  // Not inside a character: back to the first byte of the one that does not fit.
+  let cut = room;
+  while (cut > 0 && ((part[cut] as number) & 0xc0) === 0x80) cut--;
+  bytes.set(part.subarray(0, cut), offset);
+  return ~(offset + cut);
 }
 
 /**
- * Writes `text` as UTF-8 into `bytes` at `offset`, and returns where it ends; or, when it did not
- * fit whole (cut at a character), `~end`: then so do the parts after it, which are not written
- * (`offset` is such a `~end`).
+ * Writes `text` as UTF-8 into `bytes` at `offset`, as `writePart` does. Most names are ASCII, and a
+ * test's name is new at each test: copied a character at a time, it allocates nothing (its bytes made
+ * and kept cost a worker more memory touched than the loop costs it instructions; measured).
  */
-function encodeAt(bytes: Uint8Array, offset: number, text: string): number {
+function writeText(bytes: Uint8Array, offset: number, text: string): number {
   if (offset < 0) return offset;
-  // Most parts are ASCII, and a test's name is new at each test: copied a character at a time, it
-  // allocates nothing (a cached encoding costs a buffer and a map entry per name). Measured on a
-  // file of 1,000 tests: 6.8 M fewer instructions in the worker; the same on a fresh one of 100.
   const length = text.length;
   if (length <= bytes.length - offset) {
     let i = 0;
@@ -120,17 +115,7 @@ function encodeAt(bytes: Uint8Array, offset: number, text: string): number {
     }
     if (i === length) return offset + length;
   }
-  const encoded = bytesOf(text);
-  const room = bytes.length - offset;
-  if (encoded.length <= room && text.length <= LABEL_CAPACITY) {
-    bytes.set(encoded, offset);
-    return offset + encoded.length;
-  }
-  // Not inside a character: back to the first byte of the one that does not fit.
-  let cut = Math.min(room, encoded.length);
-  while (cut > 0 && cut < encoded.length && ((encoded[cut] as number) & 0xc0) === 0x80) cut--;
-  bytes.set(encoded.subarray(0, cut), offset);
-  return ~(offset + cut);
+  return writePart(bytes, offset, labelPart(text));
 }
 
 /**
@@ -161,10 +146,11 @@ export class DeadlineTable {
    * rather than objects: arming runs twice per test, in a worker whose code has barely warmed up.
    *
    * The label comes in three parts, as a runner arms the steps of a test: the path of its suite
-   * (`file > describe > `), the test's name, the step (` [beforeEach]`, or none for the test's own
-   * body); any other label is a prefix alone. A slot writes a part only when it differs from the part
-   * it holds, and the runner hands the same strings over again (its suite's path, its test's name, a
-   * constant per step): the test after its `beforeEach` writes no label, the next test its name.
+   * (`file > describe > `, encoded once), the test's name (a string: new at each test), the step
+   * (` [beforeEach]`, or none for the test's own body; encoded once); any other label is a prefix
+   * alone. A slot writes a part only when it is not the part it holds, and the runner hands the same
+   * parts over again (its suite's path, its test's name, a constant per step): the test after its
+   * `beforeEach` writes no label, the next test its name.
    */
   arm(
     slot: number,
@@ -172,9 +158,9 @@ export class DeadlineTable {
     armedAt: number,
     budgetMs: number,
     { onBlocked, exitCode, path }: SlotPolicy,
-    prefix: string,
+    prefix: LabelPart,
     name: string,
-    suffix: string,
+    suffix: LabelPart,
   ): number {
     // The view looked up here, not through `#view`: a call less at every arm (and disarm).
     const view = this.#views[slot] ?? this.#view(slot);
@@ -183,9 +169,7 @@ export class DeadlineTable {
     words[base + Slot.BUDGET_MS] = budgetMs;
     words[base + Slot.POLICY] = (onBlocked === 'continue' ? 1 : 0) | (exitCode << 8);
     words[base + Slot.ARMED_AT] = armedAt;
-    // Strings are encoded only when they differ from what the slot holds: a runner re-arms the same
-    // slot test after test, often with the same path.
-    words[base + Slot.LABEL_BYTES] = encodeLabel(view, prefix, name, suffix);
+    words[base + Slot.LABEL_BYTES] = writeLabel(view, prefix, name, suffix);
     if (view.path !== path) {
       view.path = path;
       words[base + Slot.PATH_BYTES] =
