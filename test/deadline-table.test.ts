@@ -63,3 +63,18 @@ test('labels beyond ASCII are encoded as UTF-8, and a label too long for its slo
   arm(2, { prefix: 'y'.repeat(LABEL_CAPACITY + 10), name: 'z', suffix: '' });
   expect(labelAt(2)).toBe('y'.repeat(LABEL_CAPACITY));
 });
+
+test("a slot's policy and path are the last arm's, whichever policy it held before", () => {
+  const { table } = tableWithReader();
+  const first = { onBlocked: 'continue', exitCode: 3, path: '/tmp/first.hang.txt' } as const;
+  const second = { onBlocked: 'exit', exitCode: 7, path: undefined } as const;
+  const read = (policy: typeof first | typeof second) => {
+    table.arm(4, 1e9, 0, 1000, policy, labelPart('x'), '', labelPart(''));
+    const { onBlocked, exitCode, path } = table.read(4, table.generation(4)) ?? {};
+    return { onBlocked, exitCode, path };
+  };
+  expect(read(first)).toEqual(first);
+  expect(read(first)).toEqual(first);
+  expect(read(second)).toEqual(second);
+  expect(read(first)).toEqual(first);
+});

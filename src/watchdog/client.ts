@@ -62,6 +62,8 @@ export class WatchdogClient {
   };
   readonly #everyBeat: (() => void)[] = [];
   readonly #free: number[] = [];
+  /** The table's high-water mark (see `Control.HIGH_WATER`), which this thread alone raises. */
+  #highWater = 0;
   readonly #handlers: WatchdogHandlers;
   readonly #workerData: WatchdogData & { probeId: string; process: ProcessFacts };
   /** The watchdog thread; undefined when watched from another process, or when it could not start. */
@@ -112,10 +114,16 @@ export class WatchdogClient {
       suffix,
     );
     const control = this.table.control;
-    const grown = slot >= Atomics.load(control, Control.HIGH_WATER);
-    if (grown) Atomics.store(control, Control.HIGH_WATER, slot + 1);
-    if (this.#mirror) {
-      this.#mirrorSlot(this.#mirror, slot, policy.path, grown);
+    // Only this thread raises the high-water mark: its own count spares a read of shared memory.
+    const grown = slot >= this.#highWater;
+    if (grown) {
+      this.#highWater = slot + 1;
+      Atomics.store(control, Control.HIGH_WATER, this.#highWater);
+    }
+    const mirror = this.#mirror;
+    if (mirror) {
+      // Once the watcher reads the memory, an arm that raises no high-water mark writes nothing.
+      if (grown || mirror.holdsSlots) this.#mirrorSlot(mirror, slot, policy.path, grown);
     } else if (deadline < Atomics.load(control, Control.NEXT_WAKE)) {
       Atomics.add(control, Control.WAKE, 1);
       Atomics.notify(control, Control.WAKE);
@@ -124,7 +132,7 @@ export class WatchdogClient {
 
   disarm(slot: number, generation: number): void {
     this.table.disarm(slot, generation);
-    this.#mirror?.freed(slot);
+    if (this.#mirror?.holdsSlots) this.#mirror.freed(slot);
     this.#free.push(slot);
   }
 

@@ -43,6 +43,8 @@ interface SlotView {
   prefixEnd: number;
   nameEnd: number;
   suffixEnd: number;
+  /** The policy the slot's words hold, and its path; the armer's side only. */
+  policy: SlotPolicy | undefined;
   path: string | undefined;
 }
 
@@ -157,7 +159,7 @@ export class DeadlineTable {
     deadline: number,
     armedAt: number,
     budgetMs: number,
-    { onBlocked, exitCode, path }: SlotPolicy,
+    policy: SlotPolicy,
     prefix: LabelPart,
     name: string,
     suffix: LabelPart,
@@ -167,13 +169,17 @@ export class DeadlineTable {
     const { words, base } = view;
     const generation = (words[base + Slot.GENERATION] as number) + 1;
     words[base + Slot.BUDGET_MS] = budgetMs;
-    words[base + Slot.POLICY] = (onBlocked === 'continue' ? 1 : 0) | (exitCode << 8);
     words[base + Slot.ARMED_AT] = armedAt;
     words[base + Slot.LABEL_BYTES] = writeLabel(view, prefix, name, suffix);
-    if (view.path !== path) {
-      view.path = path;
-      words[base + Slot.PATH_BYTES] =
-        path === undefined ? -1 : encoder.encodeInto(path, view.pathBytes).written;
+    // A runner arms every step with the same policy: written when the slot held another.
+    if (view.policy !== policy) {
+      view.policy = policy;
+      words[base + Slot.POLICY] = (policy.onBlocked === 'continue' ? 1 : 0) | (policy.exitCode << 8);
+      if (view.path !== policy.path) {
+        view.path = policy.path;
+        words[base + Slot.PATH_BYTES] =
+          policy.path === undefined ? -1 : encoder.encodeInto(policy.path, view.pathBytes).written;
+      }
     }
     Atomics.store(words, base + Slot.GENERATION, generation);
     Atomics.store(words, base + Slot.DEADLINE, deadline);
@@ -263,6 +269,7 @@ export class DeadlineTable {
       prefixEnd: 0,
       nameEnd: 0,
       suffixEnd: 0,
+      policy: undefined,
       path: undefined,
     };
     this.#views[slot] = view;

@@ -65,8 +65,13 @@ export class TableMirror {
   readonly #base: string;
   /** The magic that lets the watcher find the table in memory; cleared when the file takes over. */
   readonly #magic: Uint8Array | undefined;
-  /** The watcher's answer (see `Answer`): what the file must hold. */
-  #answer: number;
+  /** The watcher's answer (see `Answer`): what the file must hold. Set by `#follow`. */
+  #answer = Answer.NONE;
+  /**
+   * Whether the file holds the slots: until the watcher answers, and for good once it reads the file.
+   * A field, not a method: the client asks at every arm and disarm.
+   */
+  holdsSlots = true;
   /** Where the watcher writes `Answer.FOUND` into this process's memory, when the table is there. */
   readonly #answerInMemory: Int32Array | undefined;
   /** The answer as read from the file (made once: it is read at each heartbeat). */
@@ -89,7 +94,7 @@ export class TableMirror {
     this.#base = base;
     this.#magic = memory?.magicBytes;
     this.#answerInMemory = memory?.answer;
-    this.#answer = memory ? Answer.NONE : Answer.READS_FILE;
+    this.#follow(memory ? Answer.NONE : Answer.READS_FILE);
   }
 
   /**
@@ -132,7 +137,7 @@ export class TableMirror {
    */
   writeControl(table: DeadlineTable): void {
     if (this.#answer !== Answer.READS_FILE && this.#answerInMemory?.[0] === Answer.FOUND) {
-      this.#answer = Answer.FOUND;
+      this.#follow(Answer.FOUND);
     }
     if (this.#answer === Answer.FOUND) return;
     writeSync(this.#fd, table.control, 0, Control.WORDS * 4, 0);
@@ -146,8 +151,7 @@ export class TableMirror {
 
   /** An armed slot: its words and label, and its path when that changed. */
   writeSlot(table: DeadlineTable, slot: number, path: string | undefined): void {
-    // The answer known already costs no call: this runs at every arm.
-    if (this.#answer === Answer.READS_MEMORY || this.#answer === Answer.FOUND) return;
+    if (!this.holdsSlots) return;
     if (this.#answer === Answer.NONE && this.#hear(table) === Answer.READS_MEMORY) return;
     const bytes = table.slotBytes(slot);
     const offset = HEADER_BYTES + slot * SLOT_BYTES;
@@ -161,14 +165,14 @@ export class TableMirror {
 
   /** A freed slot, written at the next heartbeat where the file holds the slots. */
   freed(slot: number): void {
-    if (!this.#holdsSlots() || this.#listed[slot]) return;
+    if (!this.holdsSlots || this.#listed[slot]) return;
     this.#listed[slot] = true;
     this.#freed.push(slot);
   }
 
   /** Just the slot's first word: its deadline or state, after a transition. */
   writeState(table: DeadlineTable, slot: number): void {
-    if (!this.#holdsSlots()) return;
+    if (!this.holdsSlots) return;
     writeSync(this.#fd, table.slotBytes(slot), 0, 4, HEADER_BYTES + slot * SLOT_BYTES);
   }
 
@@ -177,7 +181,7 @@ export class TableMirror {
    * written whole first if it did not hold the slots.
    */
   grown(table: DeadlineTable, pages: readonly Uint8Array[]): void {
-    if (!this.#holdsSlots()) {
+    if (!this.holdsSlots) {
       for (const [index, page] of pages.entries())
         writeSync(this.#fd, page, 0, page.byteLength, pageOffset(index));
       // What the file holds now is the table's whole: every slot's path included.
@@ -187,9 +191,9 @@ export class TableMirror {
     this.#takenOver();
   }
 
-  /** Whether the file holds the slots: until the watcher answers, and for good once it reads the file. */
-  #holdsSlots(): boolean {
-    return this.#answer === Answer.NONE || this.#answer === Answer.READS_FILE;
+  #follow(answer: number): void {
+    this.#answer = answer;
+    this.holdsSlots = answer === Answer.NONE || answer === Answer.READS_FILE;
   }
 
   /**
@@ -203,10 +207,10 @@ export class TableMirror {
       if (heard !== Answer.READS_FILE) this.#takenOver();
     } else if (heard === Answer.NOT_FOUND) {
       // The watcher did not find the table in memory: the file takes it over, whole.
-      if (!this.#holdsSlots()) this.#writeSlots(table);
+      if (!this.holdsSlots) this.#writeSlots(table);
       this.#takenOver();
     } else if (heard !== Answer.NONE) {
-      this.#answer = heard;
+      this.#follow(heard);
     }
     return this.#answer;
   }
@@ -217,7 +221,7 @@ export class TableMirror {
    * header, and the magic is cleared, for one that reads the memory.
    */
   #takenOver(): void {
-    this.#answer = Answer.READS_FILE;
+    this.#follow(Answer.READS_FILE);
     this.#answerInFile[0] = Answer.READS_FILE;
     writeSync(this.#fd, this.#answerInFile, 0, 4, ANSWER_OFFSET);
     this.#magic?.fill(0);
