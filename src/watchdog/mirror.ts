@@ -69,9 +69,9 @@ export class TableMirror {
   #answer = Answer.NONE;
   /**
    * Whether the file holds the slots: until the watcher answers, and for good once it reads the file.
-   * A field, not a method: the client asks at every arm and disarm.
+   * A field, not a method: the client asks at every arm and disarm. Set by `#follow` alone.
    */
-  holdsSlots = true;
+  readonly holdsSlots: boolean = true;
   /** Where the watcher writes `Answer.FOUND` into this process's memory, when the table is there. */
   readonly #answerInMemory: Int32Array | undefined;
   /** The answer as read from the file (made once: it is read at each heartbeat). */
@@ -191,9 +191,10 @@ export class TableMirror {
     this.#takenOver();
   }
 
+  /** Takes `answer` as the one to follow: what the file holds from now on. */
   #follow(answer: number): void {
     this.#answer = answer;
-    this.holdsSlots = answer === Answer.NONE || answer === Answer.READS_FILE;
+    (this as { holdsSlots: boolean }).holdsSlots = answer === Answer.NONE || answer === Answer.READS_FILE;
   }
 
   /**
