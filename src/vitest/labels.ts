@@ -19,9 +19,9 @@ type Suite = RunnerTestSuite | RunnerTestFile;
  * A guard's label names a test (`file > describe > test`, and which retry or repeat this is), or a
  * hook (that of its suite, or of the test it runs for, then ` [beforeEach]`), as Vitest's reporters
  * write names. The file comes first so that a dump names its file even when the worker that wrote it
- * was ended. A step is armed with its label in three parts (see
- * `DeadlineTable.arm`): the path of a test's suite and ` > ` (or a suite's own path), the test's
- * name (a string, new at each test), the hook's kind.
+ * was ended. A step is armed with its label in three parts (see `DeadlineTable.arm`): the path of a
+ * test's suite and ` > ` (or a suite's own path) and the hook's kind, each encoded once, and the
+ * test's name, a string (new at each test).
  */
 
 /** Each hook kind's part of a label: one part per kind, which a slot recognizes as the one it holds. */
