@@ -47,7 +47,7 @@ export function stepPart(kind: HookKind | undefined): LabelPart {
 
 /** A test's whole label (as its body's guard is named), as text. */
 export function testLabel(test: RunnerTestCase): string {
-  return `${prefixOf(test.suite ?? test.file)}${attemptName(test)}`;
+  return `${labelOf(test.suite ?? test.file).prefix}${attemptName(test)}`;
 }
 
 function attemptName(test: RunnerTestCase): string {
@@ -57,45 +57,36 @@ function attemptName(test: RunnerTestCase): string {
   return `${test.name}${retry ? ` (retry ${retry})` : ''}${repeat ? ` (repeat ${repeat})` : ''}`;
 }
 
-/** Each suite's path and its tests' prefix, as text and encoded, made once. */
-const paths = new WeakMap<Suite, string>();
-const prefixes = new WeakMap<Suite, string>();
-const pathParts = new WeakMap<Suite, LabelPart>();
-const prefixParts = new WeakMap<Suite, LabelPart>();
+/** A suite's path, and its tests' prefix (the path and ` > `), as text and, once asked for, encoded. */
+interface SuiteLabel {
+  path: string;
+  prefix: string;
+  pathPart?: LabelPart;
+  prefixPart?: LabelPart;
+}
+
+/** Each suite's label, made once. */
+const suiteLabels = new WeakMap<Suite, SuiteLabel>();
+
+function labelOf(suite: Suite): SuiteLabel {
+  let label = suiteLabels.get(suite);
+  if (label === undefined) {
+    const parent = 'filepath' in suite ? undefined : (suite.suite ?? suite.file);
+    const path = parent ? `${labelOf(parent).prefix}${suite.name}` : suite.name;
+    label = { path, prefix: `${path} > ` };
+    suiteLabels.set(suite, label);
+  }
+  return label;
+}
 
 function testsPrefixPart(suite: Suite): LabelPart {
-  let part = prefixParts.get(suite);
-  if (part === undefined) {
-    part = labelPart(prefixOf(suite));
-    prefixParts.set(suite, part);
-  }
-  return part;
+  const label = labelOf(suite);
+  label.prefixPart ??= labelPart(label.prefix);
+  return label.prefixPart;
 }
 
 function pathPart(suite: Suite): LabelPart {
-  let part = pathParts.get(suite);
-  if (part === undefined) {
-    part = labelPart(path(suite));
-    pathParts.set(suite, part);
-  }
-  return part;
-}
-
-function prefixOf(suite: Suite): string {
-  let prefix = prefixes.get(suite);
-  if (prefix === undefined) {
-    prefix = `${path(suite)} > `;
-    prefixes.set(suite, prefix);
-  }
-  return prefix;
-}
-
-function path(suite: Suite): string {
-  let known = paths.get(suite);
-  if (known === undefined) {
-    const parent = 'filepath' in suite ? undefined : (suite.suite ?? suite.file);
-    known = parent ? `${prefixOf(parent)}${suite.name}` : suite.name;
-    paths.set(suite, known);
-  }
-  return known;
+  const label = labelOf(suite);
+  label.pathPart ??= labelPart(label.path);
+  return label.pathPart;
 }

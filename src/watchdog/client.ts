@@ -165,8 +165,7 @@ export class WatchdogClient {
    */
   #findWaiting(beat: number): void {
     let due = false;
-    const slots = Atomics.load(this.table.control, Control.HIGH_WATER);
-    for (let slot = 0; slot < slots; slot++) {
+    for (let slot = 0; slot < this.#highWater; slot++) {
       const deadline = this.table.deadline(slot);
       if (deadline > 0 && deadline <= beat && this.transition(slot, deadline, State.WAITING_SENT)) due = true;
     }
