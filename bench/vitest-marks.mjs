@@ -9,6 +9,10 @@
 // next fork sooner (see docs/performance.md), which would otherwise read as the plugin's cost.
 // Besides times, it counts each worker's minor page faults by stretch (exact counts, where each fault
 // costs a virtual machine microseconds), and sums each phase over a run, as its wall time does.
+// The main process marks, per worker, its answer to the file's last results and the worker's word
+// that the file ended (Vitest forks the next worker at once then), and times its own collections
+// ('gc' performance entries): a scavenge there takes about 10 ms, and where it falls in a worker's
+// turn moves whole milliseconds from one phase to another.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,18 +34,40 @@ if (!process.env.BENCH_MARKS_MAIN) {
   process.env.BENCH_MARKS_MAIN = String(process.pid);
   const childProcess = require('node:child_process');
   const forks = [];
+  const collections = [];
+  new (require('node:perf_hooks').PerformanceObserver)((list) => {
+    for (const entry of list.getEntries()) collections.push([performance.timeOrigin + entry.startTime, entry.duration]);
+  }).observe({ entryTypes: ['gc'] });
   const fork = childProcess.fork;
   childProcess.fork = function (...args) {
     const at = now();
     const child = fork.apply(this, args);
-    forks.push({ pid: child.pid, at });
+    const record = { pid: child.pid, at };
+    forks.push(record);
+    // Vitest's RPC requests ({ t: 'q', m, a, i }) and answers ({ t: 's', i }): the test file's fetch,
+    // and the file's results (onTaskUpdate), the last of which the worker awaits before it ends.
+    const asked = new Map();
+    child.on('message', (message) => {
+      if (message?.t === 'q' && message.i && (message.m === 'onTaskUpdate' || (message.m === 'fetch' && String(message.a?.[0]).includes('.test.')))) {
+        asked.set(message.i, [message.m, now()]);
+      } else if (message?.type === 'testfileFinished') record.ended = now();
+    });
+    const send = child.send;
+    child.send = function (message, ...rest) {
+      const request = message?.t === 's' ? asked.get(message.i) : undefined;
+      if (request) {
+        asked.delete(message.i);
+        record[request[0] === 'fetch' ? 'fileFetch' : 'lastResults'] = [request[1], now()];
+      }
+      return send.call(this, message, ...rest);
+    };
     return child;
   };
   // Vitest imports fork by name: its ES module binding follows only after this.
   require('node:module').syncBuiltinESMExports();
   process.on('exit', () => {
     const cpu = process.cpuUsage();
-    fs.appendFileSync(out, JSON.stringify({ main: true, origin: performance.timeOrigin, end: now(), forks, cpu: (cpu.user + cpu.system) / 1000 }) + '\\n');
+    fs.appendFileSync(out, JSON.stringify({ main: true, origin: performance.timeOrigin, end: now(), forks, collections, cpu: (cpu.user + cpu.system) / 1000 }) + '\\n');
   });
 } else {
   const marks = { pid: process.pid, origin: performance.timeOrigin };
@@ -157,7 +183,16 @@ function markedRun(dir, config) {
       .map((line) => JSON.parse(line));
   const [main] = lines(out);
   const workers = new Map(lines(`${out}.workers`).map((marks) => [marks.pid, marks]));
-  return { main, workers: main.forks.map((fork) => ({ ...workers.get(fork.pid), forkedAt: fork.at })) };
+  return {
+    main,
+    workers: main.forks.map((fork) => ({
+      ...workers.get(fork.pid),
+      forkedAt: fork.at,
+      ended: fork.ended,
+      fileFetch: fork.fileFetch,
+      lastResults: fork.lastResults,
+    })),
+  };
 }
 
 /** The stretches of a worker's life in which its page faults are counted, between two marks. */
@@ -177,9 +212,23 @@ const PHASES = [
   ['asking for the test file to its answer', (w) => w.answer - w.fetch],
   ["the answer to the file's first line", (w) => w.first - w.answer],
   ["the file's tests (first line to last afterAll)", (w) => w.last - w.first],
-  ["the last afterAll to the worker's exit", (w) => w.exit - w.last],
-  // Vitest forks the next worker before the last one has exited: this one is often negative.
-  ["the worker's exit to the next fork", (w, next, main) => (next?.forkedAt ?? main.end) - w.exit],
+  // The worker awaits the main process's answer to its last results before it says the file ended.
+  [
+    "the last afterAll to the main process's answer to the file's results",
+    (w) => w.lastResults?.[1] - w.last,
+  ],
+  ['that answer to the main process hearing that the file ended', (w) => w.ended - w.lastResults?.[1]],
+  // Vitest forks the next worker then, before this one has exited.
+  ["the file's end to the next fork", (w, next, main) => (next?.forkedAt ?? main.end) - w.ended],
+];
+
+/** Stretches of each worker's turn in the main process, in which its collections are summed. */
+const MAIN_SPANS = [
+  ["the main process transforming a worker's test file (the worker waits)", (w) => w.fileFetch],
+  [
+    "its answer to a file's last results to hearing that the file ended",
+    (w) => w.lastResults && [w.lastResults[1], w.ended],
+  ],
 ];
 
 export function benchVitestMarks(rounds = 8) {
@@ -246,6 +295,24 @@ export function benchVitestMarks(rounds = 8) {
           perRun(({ main }) => main.end - main.origin),
           ratio,
         ),
+      ],
+    );
+    /** The main process's collections that began inside `span` of any worker of a run, in ms. */
+    const collectedIn = (span) => (run) =>
+      run.main.collections
+        .filter(([at]) =>
+          run.workers.some((worker) => {
+            const [from, to] = span(worker) ?? [];
+            return at >= from && at <= to;
+          }),
+        )
+        .reduce((total, [, ms]) => total + ms, 0);
+    table(
+      "The main process's collections ('gc' performance entries), summed over a run by where they began, medians of the runs (ms): a scavenge there takes about 10 ms, on the run's critical path in either stretch",
+      ['stretch', 'without hangdump', 'with the plugin', 'more'],
+      [
+        ...MAIN_SPANS.map(([title, span]) => row(title, perRun(collectedIn(span)))),
+        row('all of them', perRun(collectedIn(() => [0, Number.POSITIVE_INFINITY]))),
       ],
     );
   } finally {

@@ -9,8 +9,11 @@ import { build } from 'esbuild';
 
 /**
  * Package entries, output name -> source, in groups that never share a module instance: the test's
- * own thread (the runtime, once, whichever entry loads it), the WAITING dump writer (loaded at the
- * first dump only, keeping no state of its own), the watchdog thread, the runner's main process.
+ * own thread (the runtime, once, whichever entry loads it), Vitest's setup file (whole, with no
+ * chunk: Vitest's module runner takes each import of a setup file through its own loader, a round
+ * trip to the main process for each of the package's files; see src/vitest/setup.ts), the WAITING
+ * dump writer (loaded at the first dump only, keeping no state of its own), the watchdog thread, the
+ * runner's main process.
  * Each group is split into shared chunks on its own: fewer, larger chunks than one split of all
  * entries together, and every module a test worker loads counts (a worker loads them per file).
  * The groups loaded by test workers are minified: V8 scans and pre-parses every byte a worker loads,
@@ -22,13 +25,15 @@ const GROUPS = [
     minify: true,
     entries: {
       index: 'src/index.ts',
-      'vitest-setup': 'src/vitest/setup.ts',
+      // The setup file's worker in the vm pools, which load it as a module (see src/vitest/setup.ts).
+      'vitest-worker': 'src/vitest/worker.ts',
       'jest-environment': 'src/jest/environment.ts',
       'jest-setup': 'src/jest/setup.ts',
       // Loaded at a thread's first dump (see src/guard/lazy.ts), sharing the runtime's chunk.
       'thread-snapshot': 'src/guard/thread-snapshot.ts',
     },
   },
+  { minify: true, entries: { 'vitest-setup': 'src/vitest/setup.ts' } },
   { minify: true, entries: { 'dump-waiting': 'src/guard/waiting.ts' } },
   { minify: true, entries: { watchdog: 'src/watchdog/worker.ts' } },
   // The runner's main process, and the CLI: an entry each, so that each loads as few modules as it

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from 'vitest';
 import { markerLine, NODE, ROOT, run } from './helpers.js';
@@ -49,4 +50,14 @@ test('a test guarded by hand under the plugin: one runtime in the worker, and a 
       expect.arrayContaining(['Server', 'Socket']),
     );
   }
+});
+
+test('the setup file is one module that imports vitest alone: Vitest loads each of its imports through its module runner', () => {
+  const setup = fs.readFileSync(path.join(ROOT, 'dist/vitest-setup.js'), 'utf8');
+  // Static imports of the minified bundle (`import … from"x"`, `import"x"`): no chunk, no Node module.
+  const imports = [...setup.matchAll(/\bimport\s*(?:[^'"();]*?\bfrom\s*)?["']([^"']+)["']/g)].map(
+    (match) => match[1],
+  );
+  expect(imports.length).toBeGreaterThan(0);
+  expect(new Set(imports)).toEqual(new Set(['vitest']));
 });

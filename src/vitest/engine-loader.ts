@@ -1,9 +1,11 @@
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import vm from 'node:vm';
 import { type Engine, registeredEngine } from '../guard/engine.js';
+
+// Node's modules by `process.getBuiltinModule`, not imported: part of the setup file (see setup.ts).
+const fs = process.getBuiltinModule('node:fs');
+const path = process.getBuiltinModule('node:path');
+const vm = process.getBuiltinModule('node:vm');
+const { createRequire } = process.getBuiltinModule('node:module');
+const { fileURLToPath, pathToFileURL } = process.getBuiltinModule('node:url');
 
 /**
  * Compiles the engine script (a Vitest worker's whole share of hangdump) with a V8 code cache. A
@@ -70,7 +72,7 @@ function readCache(file: string | undefined): Buffer | undefined {
 }
 
 /** Written whole or not at all (a temporary file renamed): workers of one run may race to write it. */
-function writeCache(file: string, script: vm.Script): void {
+function writeCache(file: string, script: import('node:vm').Script): void {
   const temporary = `${file}.${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });

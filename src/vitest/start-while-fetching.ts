@@ -1,4 +1,5 @@
-import { setImmediate } from 'node:timers';
+// Node's modules by `process.getBuiltinModule`, not imported: part of the setup file (see setup.ts).
+const { setImmediate } = process.getBuiltinModule('node:timers');
 
 /** Where the wrapped `importFile` finds the start of the file being set up (one per worker). */
 const PENDING_START = Symbol.for('hangdump.vitest.pendingStart');
