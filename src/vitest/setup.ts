@@ -13,7 +13,7 @@ import { startWhileFetching } from './start-while-fetching.js';
 // and a round trip to the main process for each of the package's own files, all before the test file
 // is asked for. So this module is bundled whole, with no chunk (scripts/build.mjs), and imports
 // `vitest` alone; Node's modules come from `process.getBuiltinModule`. Measured: the test file asked
-// for about 3.5 ms sooner per worker than with seven imports and a chunk (Node 24).
+// for about 3 ms sooner per worker than with seven imports and a chunk (Node 24).
 
 const config = (globalThis as { __vitest_worker__?: { config?: { pool?: string; runner?: unknown } } })
   .__vitest_worker__?.config;
