@@ -13,6 +13,9 @@
 // that the file ended (Vitest forks the next worker at once then), and times its own collections
 // ('gc' performance entries): a scavenge there takes about 10 ms, and where it falls in a worker's
 // turn moves whole milliseconds from one phase to another.
+// Last, the same suite as users run it, with no probe and no second reporter, timed by the marks that
+// need no probe: the probe is a setup file, and in the forks pool the plugin starts hangdump from a
+// preload so that a run needs none (what that saves shows only without the probe).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -145,12 +148,16 @@ function generate(dir) {
     path.join(dir, 'probe.config.mjs'),
     `export default { test: { ${test}, setupFiles: ['bench-probe'], reporters: [{}, 'default'] } };\n`,
   );
-  // The plugin's setup file named after the probe's: the plugin leaves a list that has it as it is.
-  const setup = path.join(dir, 'node_modules/hangdump/dist/vitest-setup.js');
+  // In the forks pool the plugin starts hangdump from a preload: the probe is the only setup file.
+  const plugin =
+    "import { hangdump } from 'hangdump/vitest';\nexport default { plugins: [hangdump()], test: {";
   fs.writeFileSync(
     path.join(dir, 'plugin.config.mjs'),
-    `import { hangdump } from 'hangdump/vitest';\nexport default { plugins: [hangdump()], test: { ${test}, setupFiles: ['bench-probe', ${JSON.stringify(setup)}] } };\n`,
+    `${plugin} ${test}, setupFiles: ['bench-probe'] } };\n`,
   );
+  // As users run it: no probe, no second reporter.
+  fs.writeFileSync(path.join(dir, 'bare.config.mjs'), `export default { test: { ${test} } };\n`);
+  fs.writeFileSync(path.join(dir, 'plugin-bare.config.mjs'), `${plugin} ${test} } };\n`);
 }
 
 /** One run of `config`: the main process's record and each worker's marks. */
@@ -222,6 +229,13 @@ const PHASES = [
   ["the file's end to the next fork", (w, next, main) => (next?.forkedAt ?? main.end) - w.ended],
 ];
 
+/** The phases that need no probe: from the fork, the test file's own marks, the worker's exit. */
+const USER_PHASES = [
+  ["fork to the test file's first line", (w) => w.first - w.forkedAt],
+  ["the file's tests (first line to last afterAll)", (w) => w.last - w.first],
+  ["the last afterAll to the worker's exit", (w) => w.exit - w.last],
+];
+
 /** Stretches of each worker's turn in the main process, in which its collections are summed. */
 const MAIN_SPANS = [
   ["the main process transforming a worker's test file (the worker waits)", (w) => w.fileFetch],
@@ -243,7 +257,8 @@ export function benchVitestMarks(rounds = 8) {
     /** A phase in each worker of one run, where its marks are there. */
     const phaseIn = ({ main, workers }, phase) =>
       workers.map((worker, index) => phase(worker, workers[index + 1], main)).filter(Number.isFinite);
-    const phaseOf = (name, phase) => median(samples[name].flatMap((run) => phaseIn(run, phase)));
+    const medianPhase = (runs) => (name, phase) => median(runs[name].flatMap((run) => phaseIn(run, phase)));
+    const phaseOf = medianPhase(samples);
     const [base, plugin] = Object.keys(cases);
     const show = (ms) => ms.toFixed(2);
     const difference = (without, withPlugin) =>
@@ -313,6 +328,24 @@ export function benchVitestMarks(rounds = 8) {
       [
         ...MAIN_SPANS.map(([title, span]) => row(title, perRun(collectedIn(span)))),
         row('all of them', perRun(collectedIn(() => [0, Number.POSITIVE_INFINITY]))),
+      ],
+    );
+    // The probe is a setup file of its own, which the plugin's case shares: what a run without one
+    // saves (the preload: no setup file for Vitest's module runner to fetch) shows only without it.
+    const bareCases = { [base]: 'bare.config.mjs', [plugin]: 'plugin-bare.config.mjs' };
+    const bare = alternateRuns(Object.keys(bareCases), rounds, (name) => markedRun(dir, bareCases[name]));
+    const bareOf = medianPhase(bare);
+    table(
+      `The same suite as users run it (no probe, no second reporter): medians per worker over ${rounds} more alternated runs of each case (ms)`,
+      ['phase', 'without hangdump', 'with the plugin', 'more'],
+      [
+        ...USER_PHASES.map(([title, phase]) => row(title, (name) => bareOf(name, phase))),
+        row(
+          "a worker's life (its fork to the next fork)",
+          (name) => bareOf(name, (w, next, main) => (next?.forkedAt ?? main.end) - w.forkedAt),
+          ratio,
+        ),
+        row('the whole run', (name) => median(bare[name].map(({ main }) => main.end - main.origin)), ratio),
       ],
     );
   } finally {

@@ -34,6 +34,8 @@ const GROUPS = [
     },
   },
   { minify: true, entries: { 'vitest-setup': 'src/vitest/setup.ts' } },
+  // The setup file's stand-in for the forks pool, given to its workers with `--import`: whole too.
+  { minify: true, entries: { 'vitest-preload': 'src/vitest/preload.ts' } },
   { minify: true, entries: { 'dump-waiting': 'src/guard/waiting.ts' } },
   { minify: true, entries: { watchdog: 'src/watchdog/worker.ts' } },
   // The runner's main process, and the CLI: an entry each, so that each loads as few modules as it

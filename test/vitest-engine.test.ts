@@ -53,11 +53,23 @@ test('a test guarded by hand under the plugin: one runtime in the worker, and a 
 });
 
 test('the setup file is one module that imports vitest alone: Vitest loads each of its imports through its module runner', () => {
-  const setup = fs.readFileSync(path.join(ROOT, 'dist/vitest-setup.js'), 'utf8');
-  // Static imports of the minified bundle (`import … from"x"`, `import"x"`): no chunk, no Node module.
-  const imports = [...setup.matchAll(/\bimport\s*(?:[^'"();]*?\bfrom\s*)?["']([^"']+)["']/g)].map(
-    (match) => match[1],
-  );
+  // No chunk, no Node module.
+  const imports = staticImports('dist/vitest-setup.js');
   expect(imports.length).toBeGreaterThan(0);
   expect(new Set(imports)).toEqual(new Set(['vitest']));
 });
+
+test('the preload imports nothing of Vitest as it loads: the worker takes vitest later (importing it first delays the start)', () => {
+  expect(staticImports('dist/vitest-preload.js').every((specifier) => specifier.startsWith('node:'))).toBe(
+    true,
+  );
+  expect(fs.readFileSync(path.join(ROOT, 'dist/vitest-preload.js'), 'utf8')).not.toMatch(/\bimport\(/);
+});
+
+/** The static imports of a minified bundle in dist/ (`import … from"x"`, `import"x"`). */
+function staticImports(file: string): string[] {
+  const source = fs.readFileSync(path.join(ROOT, file), 'utf8');
+  return [...source.matchAll(/\bimport\s*(?:[^'"();]*?\bfrom\s*)?["']([^"']+)["']/g)].map(
+    (match) => match[1] ?? '',
+  );
+}

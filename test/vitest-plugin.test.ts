@@ -144,6 +144,31 @@ test('a passing suite under the plugin writes no dump', async () => {
   expect(result.stdout).not.toContain('hangdump:');
 });
 
+test.each([
+  ['forks', { preload: true, setupFile: false }],
+  ['threads', { preload: false, setupFile: true }],
+])(
+  '%s pool: how hangdump starts in each worker, and a child process a test forks runs as it would',
+  async (pool, started) => {
+    const result = await run(NODE, [
+      VITEST,
+      'run',
+      '--root',
+      'test/fixtures/vitest-fork-child',
+      '--pool',
+      pool,
+    ]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(/hangdump started by: (.*)/.exec(result.stdout)?.[1] ?? 'null')).toEqual(started);
+    // A forked child inherits the worker's flags, the preload among them, which does nothing there.
+    expect(JSON.parse(/child: (.*)/.exec(result.stdout)?.[1] ?? 'null')).toEqual({
+      code: 0,
+      stderr: '',
+      answer: { preload: started.preload },
+    });
+  },
+);
+
 test('a project with a runner of its own (and its own runTask): tests are armed from hooks instead', async () => {
   const result = await run(NODE, [
     VITEST,

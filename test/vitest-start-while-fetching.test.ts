@@ -143,6 +143,37 @@ test('a start that throws fails the import of the test file too, and throws nowh
   await expect(importFile('a.test.ts', 'collect')).rejects.toThrow('the engine cannot load');
 });
 
+test('the preload starts at the first import of each file: its first setup file, or the file itself', async () => {
+  const log: string[] = [];
+  const { prototype, importFile } = fakeRunner(log, 0, false);
+  let starts = 0;
+  startWhileFetching(
+    prototype,
+    () => {
+      starts++;
+      return loggedStart(log, `start ${starts}`)();
+    },
+    { eachFile: true },
+  );
+  // One worker, several files (`isolate: false`): two setup files before the first, none before the next.
+  await importFile('setup-a.ts', 'setup');
+  await importFile('setup-b.ts', 'setup');
+  await importFile('a.test.ts', 'collect');
+  await importFile('b.test.ts', 'collect');
+  expect(log).toEqual([
+    'imported setup-a.ts (setup)',
+    'start 1 begins',
+    'start 1 ends',
+    'imported setup-b.ts (setup)',
+    'imported a.test.ts (collect)',
+    'imported b.test.ts (collect)',
+    'start 2 begins',
+    'start 2 ends',
+  ]);
+  expect(starts).toBe(2);
+});
+
 test('a runner without importFile is not wrapped: the caller starts at once', () => {
   expect(startWhileFetching({}, () => Promise.resolve())).toBe(false);
+  expect(startWhileFetching({}, () => Promise.resolve(), { eachFile: true })).toBe(false);
 });

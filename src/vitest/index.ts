@@ -22,6 +22,8 @@ export type { HangdumpVitestOptions } from './options.js';
 
 /** The bundled setup file, beside this file in dist/. */
 const SETUP_FILE = fileURLToPath(new URL('./vitest-setup.js', import.meta.url));
+/** Its stand-in for the forks pool, given to each worker process with `--import` (see preload.ts). */
+const PRELOAD = new URL('./vitest-preload.js', import.meta.url).href;
 
 /**
  * The Vitest plugin. Arms every test and hook (`beforeAll`, `beforeEach`, `afterEach`, `afterAll`,
@@ -36,8 +38,7 @@ export function hangdump(options: HangdumpVitestOptions = {}): Vite.Plugin {
   return {
     name: 'hangdump',
     configureVitest({ vitest, project }) {
-      const config = project.config as { setupFiles: string[] };
-      if (!config.setupFiles.includes(SETUP_FILE)) config.setupFiles.unshift(SETUP_FILE);
+      startInWorkers(project.config as WorkerConfig, vitest.version);
       watchdog ??= startProcessWatchdog();
       resumeFilesOfEndedWorkers(vitest, resolved);
       project.provide(PROVIDE_KEY as never, { ...resolved, watchedFrom: watchdog?.dir } as never);
@@ -57,6 +58,35 @@ export function hangdump(options: HangdumpVitestOptions = {}): Vite.Plugin {
       }
     },
   };
+}
+
+/** What `startInWorkers` reads and sets of a project's resolved config. */
+interface WorkerConfig {
+  setupFiles: string[];
+  pool?: string;
+  runner?: string;
+  execArgv?: string[];
+}
+
+/**
+ * Has each worker start hangdump before its test files: with the preload where Vitest's module runner
+ * would take the setup file through two round trips to this process (the `forks` pool of Vitest 4.1+,
+ * whose runner hangdump extends), with the setup file elsewhere, or where the project lists it itself.
+ */
+function startInWorkers(config: WorkerConfig, version: string): void {
+  if (config.setupFiles.includes(SETUP_FILE)) return;
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  const extensible = major > 4 || (major === 4 && minor >= 1);
+  if (
+    config.pool === 'forks' &&
+    config.runner === undefined &&
+    extensible &&
+    Array.isArray(config.execArgv)
+  ) {
+    if (!config.execArgv.includes(PRELOAD)) config.execArgv.push('--import', PRELOAD);
+  } else {
+    config.setupFiles.unshift(SETUP_FILE);
+  }
 }
 
 /**

@@ -1,17 +1,6 @@
-import type { RunnerTestCase } from 'vitest';
 import * as vitest from 'vitest';
 import type { getHooks } from 'vitest/suite';
-
-interface TestRunnerStatics {
-  getSuiteHooks?: typeof getHooks;
-  getTestFn?: (test: RunnerTestCase) => (() => unknown) | undefined;
-}
-
-/** Vitest's `TestRunner` class as hangdump extends it: its statics, and its prototype's methods. */
-export type TestRunnerClass = TestRunnerStatics & {
-  getTestFn: NonNullable<TestRunnerStatics['getTestFn']>;
-  prototype: Record<string | symbol, unknown>;
-};
+import { type TestRunnerClass, type TestRunnerStatics, testRunnerOf } from './test-runner.js';
 
 /**
  * Finds `getHooks`, the one runner function hangdump needs: a suite's hook lists, which it edits in
@@ -24,12 +13,7 @@ export async function loadGetHooks(): Promise<typeof getHooks> {
   return (await import('vitest/suite')).getHooks;
 }
 
-/**
- * Vitest's `TestRunner`, where hangdump can add to the runner's own steps (4.1+, which exports it
- * with `getTestFn`); undefined for Vitest 3.2 and 4.0, and for a project that runs its tests with a
- * runner of its own (`test.runner`).
- */
+/** This copy of `vitest`'s `TestRunner`, where hangdump can extend it (see `testRunnerOf`). */
 export function extensibleRunner(customRunner: boolean): TestRunnerClass | undefined {
-  const TestRunner = (vitest as unknown as { TestRunner?: TestRunnerClass }).TestRunner;
-  return !customRunner && typeof TestRunner?.getTestFn === 'function' ? TestRunner : undefined;
+  return testRunnerOf(vitest, customRunner);
 }

@@ -1,4 +1,5 @@
-// Node's modules by `process.getBuiltinModule`, not imported: part of the setup file (see setup.ts).
+// Node's modules by `process.getBuiltinModule`, not imported: part of the setup file and of the
+// preload (see setup.ts).
 const { setImmediate } = process.getBuiltinModule('node:timers');
 
 /** Where the wrapped `importFile` finds the start of the file being set up (one per worker). */
@@ -8,7 +9,12 @@ type ImportFile = (this: unknown, filepath: string, source: string) => Promise<u
 type Invoke = (this: unknown, name: unknown, ...rest: unknown[]) => unknown;
 
 interface PendingStart {
+  /** The start of the file being set up, run at the runner's next import (see `startWhileFetching`). */
   start: (() => Promise<void>) | undefined;
+  /** The start run at the first import of each test file (the preload's: `eachFile`). */
+  eachFile: (() => Promise<void>) | undefined;
+  /** Whether the current file's first import has been made (its test file's import ends the file's turn). */
+  fileBegun: boolean;
 }
 
 /**
@@ -24,36 +30,56 @@ interface PendingStart {
  *
  * The module is evaluated when the main process answers, a later turn than the start's, so what it
  * creates as it is imported is tracked as before. `prototype` is Vitest's `TestRunner.prototype`;
- * false where it has no `importFile` to wrap: the caller starts at once.
+ * false where it has no `importFile` to wrap: the caller starts at once. With `eachFile` (the
+ * preload's, which no setup file runs again before each test file), the start runs at every test
+ * file's first import from now on: its first setup file, or the test file itself.
  */
 export function startWhileFetching(
   prototype: Record<string | symbol, unknown>,
   start: () => Promise<void>,
+  { eachFile = false } = {},
 ): boolean {
-  if (typeof prototype.importFile !== 'function') return false;
+  const pending = pendingStart(prototype);
+  if (!pending) return false;
+  if (eachFile) pending.eachFile = start;
+  // A later file of the same worker (`isolate: false`) runs its setup, and so its own start, again.
+  else pending.start = once(start);
+  return true;
+}
+
+/** The runner's pending start, its `importFile` wrapped at the first call; undefined where it has none. */
+function pendingStart(prototype: Record<string | symbol, unknown>): PendingStart | undefined {
+  if (typeof prototype.importFile !== 'function') return undefined;
   let pending = prototype[PENDING_START] as PendingStart | undefined;
   if (!pending) {
-    pending = { start: undefined };
+    pending = { start: undefined, eachFile: undefined, fileBegun: false };
     Object.defineProperty(prototype, PENDING_START, { value: pending });
     wrapImportFile(prototype, pending);
   }
+  return pending;
+}
+
+/** `start` run once, however often it is called; a start that throws (an engine that cannot load) rejects. */
+function once(start: () => Promise<void>): () => Promise<void> {
   let started: Promise<void> | undefined;
-  // A later file of the same worker (`isolate: false`) runs its setup, and so its own start, again.
-  pending.start = () => {
-    // A start that throws (an engine that cannot load) rejects, rather than throwing in a timer.
+  return () => {
     started ??= new Promise<void>((resolve) => resolve(start()));
     return started;
   };
-  return true;
 }
 
 /** Has the runner's next `importFile` run the pending start while it fetches, and end it before resolving. */
 function wrapImportFile(prototype: Record<string | symbol, unknown>, pending: PendingStart): void {
   const importFile = prototype.importFile as ImportFile;
   prototype.importFile = function importFileWhileStarting(this: unknown, filepath: string, source: string) {
-    const start = pending.start;
-    if (!start) return importFile.call(this, filepath, source);
+    let start = pending.start;
     pending.start = undefined;
+    if (pending.eachFile) {
+      if (!start && !pending.fileBegun) start = once(pending.eachFile);
+      // Vitest imports a file's setup files ('setup'), then the file itself ('collect').
+      pending.fileBegun = source !== 'collect';
+    }
+    if (!start) return importFile.call(this, filepath, source);
     // A failed start is reported by the import below, as a failed setup file would be.
     const begin = () => setImmediate(() => void start().catch(() => {}));
     if (!afterFetchRequest(this, begin)) begin();
