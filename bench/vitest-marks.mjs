@@ -211,6 +211,9 @@ const FAULT_SPANS = [
   ["the last afterAll to the worker's exit", 'last', 'exit'],
 ];
 
+/** The file's tests, timed by the test file's own marks: in both tables below. */
+const FILE_TESTS = ["the file's tests (first line to last afterAll)", (w) => w.last - w.first];
+
 /** Each phase of a worker's life, in ms; the last one runs to the next fork (or the run's end). */
 const PHASES = [
   ['fork to the worker process', (w) => w.origin - w.forkedAt],
@@ -218,7 +221,7 @@ const PHASES = [
   ['setup to asking for the test file', (w) => w.fetch - w.setup],
   ['asking for the test file to its answer', (w) => w.answer - w.fetch],
   ["the answer to the file's first line", (w) => w.first - w.answer],
-  ["the file's tests (first line to last afterAll)", (w) => w.last - w.first],
+  FILE_TESTS,
   // The worker awaits the main process's answer to its last results before it says the file ended.
   [
     "the last afterAll to the main process's answer to the file's results",
@@ -232,7 +235,7 @@ const PHASES = [
 /** The phases that need no probe: from the fork, the test file's own marks, the worker's exit. */
 const USER_PHASES = [
   ["fork to the test file's first line", (w) => w.first - w.forkedAt],
-  ["the file's tests (first line to last afterAll)", (w) => w.last - w.first],
+  FILE_TESTS,
   ["the last afterAll to the worker's exit", (w) => w.exit - w.last],
 ];
 

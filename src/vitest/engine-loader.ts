@@ -1,6 +1,7 @@
 import { type Engine, registeredEngine } from '../guard/engine.js';
 
-// Node's modules by `process.getBuiltinModule`, not imported: part of the setup file (see setup.ts).
+// Node's modules by `process.getBuiltinModule`, not imported: part of the setup file and of the
+// preload (see setup.ts).
 const fs = process.getBuiltinModule('node:fs');
 const path = process.getBuiltinModule('node:path');
 const vm = process.getBuiltinModule('node:vm');
