@@ -59,11 +59,10 @@ test('the setup file is one module that imports vitest alone: Vitest loads each 
   expect(new Set(imports)).toEqual(new Set(['vitest']));
 });
 
-test('the preload imports nothing of Vitest as it loads: the worker takes vitest later (importing it first delays the start)', () => {
+test("the preload imports nothing of Vitest's statically: it imports the module of Vitest's worker that holds its runner", () => {
   expect(staticImports('dist/vitest-preload.js').every((specifier) => specifier.startsWith('node:'))).toBe(
     true,
   );
-  expect(fs.readFileSync(path.join(ROOT, 'dist/vitest-preload.js'), 'utf8')).not.toMatch(/\bimport\(/);
 });
 
 /** The static imports of a minified bundle in dist/ (`import … from"x"`, `import"x"`). */

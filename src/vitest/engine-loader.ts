@@ -1,4 +1,5 @@
 import { type Engine, registeredEngine } from '../guard/engine.js';
+import type { WorkerExports } from './reexports.js';
 
 // Node's modules by `process.getBuiltinModule`, not imported: part of the setup file and of the
 // preload (see setup.ts).
@@ -27,7 +28,7 @@ const ENGINE_FILE = fileURLToPath(new URL('./vitest-engine.cjs', import.meta.url
 const ENGINE_HASH = 'ENGINE_HASH_PLACEHOLDER';
 
 /** The engine, compiled now unless this realm has one; `vitest` is handed to it as its `vitest` import. */
-export function loadEngine(vitest: typeof import('vitest')): Engine {
+export function loadEngine(vitest: WorkerExports): Engine {
   const known = registeredEngine();
   if (known) return known;
   const cacheFile = cachePath();
