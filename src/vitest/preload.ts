@@ -13,12 +13,11 @@
  */
 import { writeStderr } from '../stderr.js';
 import { loadEngine } from './engine-loader.js';
-import { importRunnerExports, type WorkerExports, withIndex } from './reexports.js';
+import { importRunnerExports, requireIndex, type WorkerExports, withIndex } from './reexports.js';
 import { startWhileFetching } from './start-while-fetching.js';
 import { testRunnerOf } from './test-runner.js';
 
 // Node's modules by `process.getBuiltinModule`, as in the setup file (see setup.ts).
-const { createRequire } = process.getBuiltinModule('node:module');
 const path = process.getBuiltinModule('node:path');
 
 /** The entry of Vitest's worker processes in its `forks` pool. */
@@ -37,7 +36,7 @@ if (entry !== undefined && FORKS_WORKER.test(entry) && typeof process.send === '
 /**
  * The worker's own `vitest`, as much of it as hangdump uses: its runner's module, imported now, or
  * where Vitest's files are laid out otherwise, its index, taken once the worker has loaded its
- * modules (by `require` of an ES module, Node 20.19+: the same instance as an `import`). Importing
+ * modules. Importing
  * the index now would delay the worker's start by as much as the preload saves.
  */
 async function workerExports(entry: string): Promise<() => WorkerExports> {
@@ -51,7 +50,7 @@ async function workerExports(entry: string): Promise<() => WorkerExports> {
   } catch {
     // Another layout: the index, below.
   }
-  return () => createRequire(index)(index) as WorkerExports;
+  return () => requireIndex(index);
 }
 
 function startInWorker(load: () => WorkerExports): void {

@@ -64,14 +64,14 @@ export async function importRunnerExports(indexFile: string): Promise<RunnerExpo
 }
 
 /**
- * `WORKER_EXPORTS` from `runner`'s two, and the rest from Vitest's index (`indexFile`), taken by
- * `require` (Node 20.19+: the same instance as an `import`) only when they are used: `beforeAll` for
- * a Vitest before 4.1, `afterAll` for a missing code cache.
+ * `WORKER_EXPORTS` from `runner`'s two, and the rest from Vitest's index (`indexFile`), taken
+ * (`requireIndex`) only when they are used: `beforeAll` for a Vitest before 4.1, `afterAll` for a
+ * missing code cache.
  */
 export function withIndex(runner: RunnerExports, indexFile: string): WorkerExports {
   let index: WorkerExports | undefined;
   const fromIndex = (): WorkerExports => {
-    index ??= createRequire(indexFile)(indexFile) as WorkerExports;
+    index ??= requireIndex(indexFile);
     return index;
   };
   return {
@@ -83,4 +83,9 @@ export function withIndex(runner: RunnerExports, indexFile: string): WorkerExpor
       return fromIndex().afterAll;
     },
   };
+}
+
+/** Vitest's index itself, by `require` of an ES module (Node 20.19+: the same instance as an `import`). */
+export function requireIndex(indexFile: string): WorkerExports {
+  return createRequire(indexFile)(indexFile) as WorkerExports;
 }
