@@ -1,6 +1,8 @@
 // npm run bench: every benchmark, figures printed side by side. Performance claims live here, not in
 // timed tests. Run on a quiet machine: other load skews the ratios.
-// `npm run bench -- jest exit` runs only the parts named.
+// `npm run bench -- jest exit` runs only the parts named; `--rounds 60` sets the rounds of every part
+// that alternates rounds (each has its own default), to settle a small ratio on a noisy machine.
+import { parseArgs } from 'node:util';
 import { benchArm } from './arm.mjs';
 import { benchArmCold } from './arm-cold.mjs';
 import { benchExit } from './exit.mjs';
@@ -9,7 +11,7 @@ import { benchLatency } from './latency.mjs';
 import { benchMemory } from './memory.mjs';
 import { benchTracking } from './tracking.mjs';
 import { benchVitestMarks } from './vitest-marks.mjs';
-import { benchVitestSuite } from './vitest-suite.mjs';
+import { benchVitestLargeFile, benchVitestSuite } from './vitest-suite.mjs';
 import { benchVitestWorker } from './vitest-worker.mjs';
 
 const PARTS = {
@@ -20,20 +22,33 @@ const PARTS = {
   tracking: benchTracking,
   memory: benchMemory,
   vitest: benchVitestSuite,
+  'vitest-large': benchVitestLargeFile,
   worker: benchVitestWorker,
   marks: benchVitestMarks,
   jest: benchJestSuite,
 };
 
-const chosen = process.argv.slice(2);
+function usage(message) {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({ options: { rounds: { type: 'string' } }, allowPositionals: true });
+} catch (error) {
+  usage(error.message);
+}
+const { values, positionals: chosen } = parsed;
+const rounds = values.rounds === undefined ? undefined : Number(values.rounds);
+if (rounds !== undefined && !(Number.isInteger(rounds) && rounds > 0)) {
+  usage(`--rounds takes a positive whole number, not "${values.rounds}"`);
+}
 const unknown = chosen.filter((name) => !(name in PARTS));
 if (unknown.length > 0) {
-  console.error(
-    `bench: no part named ${unknown.join(', ')}; the parts are: ${Object.keys(PARTS).join(', ')}`,
-  );
-  process.exit(2);
+  usage(`no part named ${unknown.join(', ')}; the parts are: ${Object.keys(PARTS).join(', ')}`);
 }
 console.log(`hangdump benchmarks on Node ${process.version}, ${process.platform}-${process.arch}`);
 for (const [name, run] of Object.entries(PARTS)) {
-  if (chosen.length === 0 || chosen.includes(name)) await run();
+  if (chosen.length === 0 || chosen.includes(name)) await run(rounds);
 }

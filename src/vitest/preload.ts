@@ -36,8 +36,7 @@ if (entry !== undefined && FORKS_WORKER.test(entry) && typeof process.send === '
 /**
  * The worker's own `vitest`, as much of it as hangdump uses: its runner's module, imported now, or
  * where Vitest's files are laid out otherwise, its index, taken once the worker has loaded its
- * modules. Importing
- * the index now would delay the worker's start by as much as the preload saves.
+ * modules. Importing the index now would delay the worker's start by as much as the preload saves.
  */
 async function workerExports(entry: string): Promise<() => WorkerExports> {
   const index = path.join(path.dirname(entry), '..', 'index.js');
