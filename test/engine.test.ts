@@ -234,6 +234,10 @@ describe('WAITING: the event loop turns, the guarded code waits', () => {
       },
     });
     expect(dump?.json.resources.handles[0]).toMatchObject({ type: 'Socket', duringGuard: true, ref: true });
+    // Its other end is the fixture's server.
+    expect(dump?.json.stuck?.peer).toEqual({
+      description: `Server listening on 127.0.0.1:${port}, 1 open connection`,
+    });
     expect(dump?.text).toMatch(/^Waiting on Socket 127\.0\.0\.1:\d+ -> /m);
   });
 });
@@ -257,10 +261,36 @@ test('fetch that gets no answer: the socket a library opened during the guard is
       /^Socket 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+, read 0 B, written [1-9]\d* B, reading$/,
     ),
     frame: { file: 'examples/silent-server.mjs' },
+    // Its other end is the example's own server (created before hangdump tracked anything: no line).
+    peer: {
+      description: expect.stringMatching(/^Server listening on 127\.0\.0\.1:\d+, 1 open connection$/),
+    },
   });
   expect(dump?.text).toContain(
     'created during this guard, inside a library; guarded at examples/silent-server.mjs:',
   );
+  expect(dump?.text).toMatch(
+    /^ {2}its other end is in this process: Server listening on 127\.0\.0\.1:\d+, 1 open connection$/m,
+  );
+});
+
+test("a request to localhost that the guard's own server, on every interface, never answers: the request, then the server", async () => {
+  const result = await runFixture(fixture('mock-server-silent'));
+  const [dump] = result.dumps();
+  expect(dump?.json.stuck).toMatchObject({
+    waitingOn: expect.stringMatching(/^ClientRequest GET http:\/\/localhost:\d+\/ping, waited /),
+    frame: {
+      file: relative('mock-server-silent'),
+      line: markerLine(fixture('mock-server-silent'), 'request', 'CREATED'),
+    },
+    peer: {
+      description: expect.stringMatching(/^Server listening on (\[::\]|0\.0\.0\.0):\d+, 1 open connection$/),
+      createdAt: {
+        file: relative('mock-server-silent'),
+        line: markerLine(fixture('mock-server-silent'), 'server', 'CREATED'),
+      },
+    },
+  });
 });
 
 test('a guard without a label: named by its call site, and the child process it waits on is found', async () => {

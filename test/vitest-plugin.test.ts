@@ -21,7 +21,7 @@ describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
       expect(dumpLabels(result.dumps())).toEqual(EXPECTED_DUMPS);
       // blocked.test.ts's "passes first" counts as passed, also when its result was still in the
       // worker's next batch of updates when hangdump ended it (the BLOCKED dump lists it).
-      expect(result.stdout).toMatch(/Tests\s+8 failed \| 5 passed \(13\)/);
+      expect(result.stdout).toMatch(/Tests\s+9 failed \| 5 passed \(14\)/);
     });
 
     test('BLOCKED: a ReDoS names its TypeScript line, and the worker is ended so the run goes on', () => {
@@ -85,6 +85,28 @@ describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
       expect(annotations.map((a) => a.test)).toContain('setup that hangs > never starts');
     });
 
+    test("WAITING on fetch to the file's own server: the dump names that server and where it was created", () => {
+      const fetched = dump('waiting.test.ts > client > fetches from a server that never answers');
+      const line = markerLine('vitest-plugin/waiting.test.ts', 'mock-server', 'CREATED');
+      expect(fetched?.json.stuck).toMatchObject({
+        waitingOn: expect.stringMatching(
+          /^Socket 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+, read 0 B, written [1-9]\d* B, reading$/,
+        ),
+        atPeer: true,
+        peer: {
+          description: expect.stringMatching(/^Server listening on 127\.0\.0\.1:\d+/),
+          createdAt: { file: `${PROJECT}/waiting.test.ts`, line },
+        },
+        frame: { file: `${PROJECT}/waiting.test.ts`, line },
+      });
+      expect(fetched?.text).toMatch(
+        new RegExp(
+          `^ {2}its other end is in this process: Server listening on 127\\.0\\.0\\.1:\\d+.*, created at ${PROJECT}/waiting\\.test\\.ts:${line}:\\d+$`,
+          'm',
+        ),
+      );
+    });
+
     test('concurrent tests hanging together get a dump each, naming its own socket', () => {
       const first = dump('concurrent.test.ts > in parallel > waits for the first signal');
       const second = dump('concurrent.test.ts > in parallel > waits for the second signal');
@@ -129,9 +151,12 @@ describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])(
 
     test('the reporter lists the dumps after the summary', () => {
       const summary = result.stdout.slice(result.stdout.lastIndexOf('Duration'));
-      expect(summary).toContain('hangdump: 9 hang dumps written in this run');
+      expect(summary).toContain('hangdump: 10 hang dumps written in this run');
       expect(summary).toMatch(
         /BLOCKED "blocked\.test\.ts > validates a long sentence" stuck at .*blocked\.test\.ts:\d+:\d+/,
+      );
+      expect(summary).toMatch(
+        /WAITING "waiting\.test\.ts > client > fetches from a server that never answers" waiting on Socket to a Server created at .*waiting\.test\.ts:\d+:\d+/,
       );
     });
   },

@@ -36,12 +36,12 @@ describe.each(VERSIONS)('$runner', ({ runner, node, pools, summary }) => {
       /Test timed out in 1000ms\.\n.*\nhangdump: WAITING at .*waiting\.test\.ts:\d+:\d+; dump: /,
     );
     if (!summary) return;
-    expect(result.stdout).toMatch(/Tests\s+8 failed \| 5 passed \(13\)/);
-    expect(result.stdout).toContain('hangdump: 9 hang dumps written in this run');
+    expect(result.stdout).toMatch(/Tests\s+9 failed \| 5 passed \(14\)/);
+    expect(result.stdout).toContain('hangdump: 10 hang dumps written in this run');
     expect(reportedAnnotations(result.stdout).map((a) => a.headline)).toEqual(
       expect.arrayContaining(waitingHeadlines(dumps)),
     );
-    expect(reportedAnnotations(result.stdout)).toHaveLength(8);
+    expect(reportedAnnotations(result.stdout)).toHaveLength(9);
     expect(result.stderr).toMatch(
       / FAIL {2}blocked\.test\.ts > validates a long sentence\nError: BLOCKED — .*; hangdump ended its worker\nhangdump: BLOCKED.*; dump: .*blocked\.test\.ts-validates-a-long-sentence\.blocked\./,
     );
@@ -65,6 +65,7 @@ test('vitest3: WAITING dumps are attached to their tests as annotations', async 
   const annotations = reportedAnnotations(result.stdout);
   expect(annotations.map((a) => a.headline).sort()).toEqual(waitingHeadlines(result.dumps()).sort());
   expect(annotations.map((a) => a.test)).toEqual([
+    'client > fetches from a server that never answers',
     'client > gets a greeting',
     'client > has a custom timeout',
     'setup and teardown that hang > never starts either',

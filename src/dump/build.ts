@@ -93,17 +93,24 @@ export function buildDump(input: DumpInput): HangDump {
     input.snapshot?.guardId,
   );
   // Without one, the best answer is the resource this guard created and still waits on: best, one
-  // created from user code; else one it had a library create (fetch's socket).
+  // created from user code; else one it had a library create (fetch's socket). A listening server is
+  // waited on through a connection to it: what connects comes first, the server named as its other end.
   const waitedOn =
     input.class === 'WAITING'
-      ? (handles.find((h) => h.duringGuard && h.createdAt?.some((f) => f.frame.user)) ??
+      ? (handles.find((h) => h.duringGuard && fromUser(h) && !isListening(h)) ??
+        handles.find((h) => h.duringGuard && fromUser(h)) ??
         handles.find((h) => h.duringGuard && h.ref !== false))
       : undefined;
   const waitedAt = waitedOn?.createdAt?.find((f) => f.frame.user);
+  const peer = waitedOn ? serverAtOtherEnd(waitedOn, handles) : undefined;
+  const peerAt = peer?.createdAt?.find((f) => f.frame.user);
+  // Last, where the server at the other end was created: a runner's test has no site of its own, and
+  // a library (fetch) made the socket, but the test's mock server is the user's.
   const culprit =
     stack.find((f) => f.frame.user) ??
     waitedAt ??
-    (input.class === 'WAITING' ? site.find((f) => f.frame.user) : undefined);
+    (input.class === 'WAITING' ? site.find((f) => f.frame.user) : undefined) ??
+    peerAt;
   const lines = culprit ? input.mapper.sourceLines(culprit.source) : undefined;
   const label =
     input.label || (site[0] ? `${site[0].frame.file}:${site[0].frame.line}` : '(unlabelled guard)');
@@ -126,9 +133,22 @@ export function buildDump(input: DumpInput): HangDump {
             frame: culprit.frame,
             code: lines ? codeFrame(lines, culprit.frame.line) : [],
             ...(suspended ? { suspended: true } : {}),
-            ...(stack.includes(culprit) || culprit === waitedAt ? {} : { atGuard: true }),
+            ...(stack.includes(culprit) || culprit === waitedAt || culprit === peerAt
+              ? {}
+              : { atGuard: true }),
+            ...(culprit === peerAt ? { atPeer: true } : {}),
             ...(!stack.includes(culprit) && waitedOn
-              ? { waitingOn: `${waitedOn.type} ${waitedOn.description}`.trim() }
+              ? {
+                  waitingOn: `${waitedOn.type} ${waitedOn.description}`.trim(),
+                  ...(peer
+                    ? {
+                        peer: {
+                          description: `${peer.type} ${peer.description}`.trim(),
+                          ...(peerAt ? { createdAt: peerAt.frame } : {}),
+                        },
+                      }
+                    : {}),
+                }
               : {}),
           },
         }
@@ -238,6 +258,45 @@ interface RankedHandle extends Omit<DumpHandle, 'createdAt'> {
   createdAt?: { frame: DumpFrame; source: SourceFrame }[];
 }
 
+/** Created by user code: a frame of its creation stack is the user's. */
+function fromUser(handle: RankedHandle): boolean {
+  return handle.createdAt?.some((f) => f.frame.user) === true;
+}
+
+function isListening({ details }: RankedHandle): boolean {
+  return details?.kind === 'server' && details.listening;
+}
+
+/** Hosts a server listens on when it listens on every interface of the machine. */
+const ANY_HOST = new Set(['0.0.0.0', '[::]']);
+
+/** `host` and `:port` of `127.0.0.1:8080` or `[::1]:8080`. */
+function splitAddress(address: string): [host: string, port: string] {
+  const colon = address.lastIndexOf(':');
+  return [address.slice(0, colon), address.slice(colon)];
+}
+
+/**
+ * The listening server of this process that a waited-on socket or HTTP request is connected to, if
+ * any: a test's own mock server that never answers is a common WAITING hang, and where that server
+ * was created is the line to look at. A server on every interface, or a request to `localhost`,
+ * matches by port.
+ */
+function serverAtOtherEnd(waited: RankedHandle, handles: readonly RankedHandle[]): RankedHandle | undefined {
+  const { details } = waited;
+  const to =
+    details?.kind === 'socket' ? details.remote : details?.kind === 'request' ? details.host : undefined;
+  if (to === undefined || !to.includes(':')) return undefined;
+  const [toHost, toPort] = splitAddress(to);
+  return handles.find((handle) => {
+    const server = handle.details;
+    if (!isListening(handle) || server?.kind !== 'server' || server.address === undefined) return false;
+    if (server.address === to) return true;
+    const [host, port] = splitAddress(server.address);
+    return port === toPort && (ANY_HOST.has(host) || toHost === 'localhost');
+  });
+}
+
 /**
  * Most relevant first: created while the dumped guard was armed, by user code, keeping the event
  * loop alive. The sort is stable, so Node's own order breaks ties.
@@ -257,7 +316,7 @@ function rankHandles(
   const score = (h: RankedHandle) =>
     relevance({
       duringGuard: h.duringGuard === true,
-      fromUser: h.createdAt?.some((f) => f.frame.user) === true,
+      fromUser: fromUser(h),
       ref: h.ref,
     });
   return ranked.sort((a, b) => score(b) - score(a));

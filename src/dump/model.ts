@@ -268,8 +268,15 @@ export interface HangDump {
     suspended?: boolean;
     /** No stack is known (WAITING): this is where the guard was set. */
     atGuard?: boolean;
-    /** WAITING: the resource the code most likely waits on, created at `frame`. */
+    /** WAITING: this is where `peer`, the server at the other end of `waitingOn`, was created. */
+    atPeer?: boolean;
+    /** WAITING: the resource the code most likely waits on, created at `frame` unless `atGuard` or `atPeer`. */
     waitingOn?: string;
+    /**
+     * WAITING on a socket or HTTP request whose other end is a server of this same process (a test's
+     * own mock server): that server, and where it was created when user code created it.
+     */
+    peer?: { description: string; createdAt?: DumpFrame };
   };
   /**
    * BLOCKED: the paused thread's stack, innermost first. WAITING with `promises`: the innermost

@@ -27,7 +27,11 @@ export function reportDump(dump: HangDump, written: WrittenDump | undefined): vo
 /** How a dump's stuck position reads in one line. */
 export function stuckVerb(stuck: NonNullable<HangDump['stuck']>): string {
   if (stuck.suspended) return 'waiting at';
-  if (stuck.waitingOn)
-    return `waiting on ${stuck.waitingOn.split(' ')[0]} ${stuck.atGuard ? 'guarded at' : 'created at'}`;
+  if (stuck.waitingOn) {
+    const waited = stuck.waitingOn.split(' ')[0];
+    if (stuck.atPeer && stuck.peer)
+      return `waiting on ${waited} to a ${stuck.peer.description.split(' ')[0]} created at`;
+    return `waiting on ${waited} ${stuck.atGuard ? 'guarded at' : 'created at'}`;
+  }
   return stuck.atGuard ? 'guarded at' : 'stuck at';
 }

@@ -63,7 +63,7 @@ export function formatCode(code: readonly CodeLine[], column: number): string[] 
 export function renderText(dump: HangDump): string {
   const out: string[] = [dump.headline, ''];
   if (dump.stuck) {
-    const { frame, code, atGuard, waitingOn, suspended } = dump.stuck;
+    const { frame, code, atGuard, atPeer, waitingOn, peer, suspended } = dump.stuck;
     const name = frame.functionName ? ` in ${frame.functionName}` : '';
     const at = `${formatPosition(frame)}${name}`;
     // One of three: an await (with `promises`), a resource waited on, or a line.
@@ -73,8 +73,14 @@ export function renderText(dump: HangDump): string {
         `Waiting on ${waitingOn}`,
         atGuard
           ? `  created during this guard, inside a library; guarded at ${at}`
-          : `  created at ${at}, during this guard`,
+          : atPeer
+            ? '  created during this guard, inside a library'
+            : `  created at ${at}, during this guard`,
       );
+      if (peer) {
+        const created = peer.createdAt ? `, created at ${formatPosition(peer.createdAt)}` : '';
+        out.push(`  its other end is in this process: ${peer.description}${created}`);
+      }
     } else out.push(`${atGuard ? 'Guarded at' : 'Stuck at'} ${at}`);
     out.push(...formatCode(code, frame.column).map((l) => `  ${l}`), '');
   }
