@@ -1,7 +1,8 @@
 // npm run bench: every benchmark, figures printed side by side. Performance claims live here, not in
 // timed tests. Run on a quiet machine: other load skews the ratios.
-// `npm run bench -- jest exit` runs only the parts named; `--rounds 60` sets the rounds of every part
-// that alternates rounds (each has its own default), to settle a small ratio on a noisy machine.
+// `npm run bench -- jest exit` runs only the parts named; `--rounds 60` sets the rounds (or runs) of
+// every part but arm and memory, in place of each one's default, to settle a small ratio on a noisy
+// machine.
 import { parseArgs } from 'node:util';
 import { benchArm } from './arm.mjs';
 import { benchArmCold } from './arm-cold.mjs';
