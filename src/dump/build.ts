@@ -63,7 +63,7 @@ export interface DumpInput {
 /** Assembles the dump: frames mapped to original positions, paths made relative, the culprit found. */
 export function buildDump(input: DumpInput): HangDump {
   const processFacts = input.snapshot?.process ?? input.processFallback;
-  const toDumpFrame = (raw: RawFrame): { frame: DumpFrame; source: SourceFrame } => {
+  const toDumpFrame = (raw: RawFrame): MappedFrame => {
     const source = input.mapper.map(raw);
     return {
       frame: relativeFrame(source, processFacts.cwd, isUserCode(source.file) && isUserCode(raw.url)),
@@ -101,9 +101,9 @@ export function buildDump(input: DumpInput): HangDump {
         handles.find((h) => h.duringGuard && fromUser(h)) ??
         handles.find((h) => h.duringGuard && h.ref !== false))
       : undefined;
-  const waitedAt = waitedOn?.createdAt?.find((f) => f.frame.user);
+  const waitedAt = waitedOn && userFrameOf(waitedOn);
   const peer = waitedOn ? serverAtOtherEnd(waitedOn, handles) : undefined;
-  const peerAt = peer?.createdAt?.find((f) => f.frame.user);
+  const peerAt = peer && userFrameOf(peer);
   // Last, where the server at the other end was created: a runner's test has no site of its own, and
   // a library (fetch) made the socket, but the test's mock server is the user's.
   const culprit =
@@ -139,11 +139,11 @@ export function buildDump(input: DumpInput): HangDump {
             ...(culprit === peerAt ? { atPeer: true } : {}),
             ...(!stack.includes(culprit) && waitedOn
               ? {
-                  waitingOn: `${waitedOn.type} ${waitedOn.description}`.trim(),
+                  waitingOn: named(waitedOn),
                   ...(peer
                     ? {
                         peer: {
-                          description: `${peer.type} ${peer.description}`.trim(),
+                          description: named(peer),
                           ...(peerAt ? { createdAt: peerAt.frame } : {}),
                         },
                       }
@@ -255,12 +255,21 @@ function relativeFrame(frame: SourceFrame, cwd: string, user: boolean): DumpFram
 }
 
 interface RankedHandle extends Omit<DumpHandle, 'createdAt'> {
-  createdAt?: { frame: DumpFrame; source: SourceFrame }[];
+  createdAt?: MappedFrame[];
 }
 
-/** Created by user code: a frame of its creation stack is the user's. */
+/** The first frame of user code in a handle's creation stack: where the user's code created it. */
+function userFrameOf(handle: RankedHandle): MappedFrame | undefined {
+  return handle.createdAt?.find((f) => f.frame.user);
+}
+
 function fromUser(handle: RankedHandle): boolean {
-  return handle.createdAt?.some((f) => f.frame.user) === true;
+  return userFrameOf(handle) !== undefined;
+}
+
+/** A handle as a dump's one-line answer names it: `Socket 127.0.0.1:50312 -> …`. */
+function named({ type, description }: RankedHandle): string {
+  return `${type} ${description}`.trim();
 }
 
 function isListening({ details }: RankedHandle): boolean {
@@ -288,9 +297,8 @@ function serverAtOtherEnd(waited: RankedHandle, handles: readonly RankedHandle[]
     details?.kind === 'socket' ? details.remote : details?.kind === 'request' ? details.host : undefined;
   if (to === undefined || !to.includes(':')) return undefined;
   const [toHost, toPort] = splitAddress(to);
-  return handles.find((handle) => {
-    const server = handle.details;
-    if (!isListening(handle) || server?.kind !== 'server' || server.address === undefined) return false;
+  return handles.find(({ details: server }) => {
+    if (server?.kind !== 'server' || !server.listening || server.address === undefined) return false;
     if (server.address === to) return true;
     const [host, port] = splitAddress(server.address);
     return port === toPort && (ANY_HOST.has(host) || toHost === 'localhost');
@@ -302,7 +310,7 @@ function serverAtOtherEnd(waited: RankedHandle, handles: readonly RankedHandle[]
  * loop alive. The sort is stable, so Node's own order breaks ties.
  */
 function rankHandles(
-  handles: { handle: HandleDetail; createdAt?: { frame: DumpFrame; source: SourceFrame }[] }[],
+  handles: { handle: HandleDetail; createdAt?: MappedFrame[] }[],
   guardId: number | undefined,
 ): RankedHandle[] {
   const ranked = handles.map(({ handle, createdAt }): RankedHandle => {
